@@ -1,0 +1,6 @@
+package io.ltm;
+
+public class Main {
+  public static void main(String[] args) {
+  }
+}

@@ -1,0 +1,116 @@
+package io.ltm.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * All of LTM's configuration, read once at start: defaults from {@code ltm.yaml} (in the jar, or the
+ * file named by {@code LTM_CONFIG}), then environment variables on top. Nothing deeper in the code
+ * reads raw config keys.
+ */
+public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev) {
+
+  public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes) {
+    public HttpConfig withPort(int newPort) {
+      return new HttpConfig(host, newPort, publicUrl, maxBodyBytes);
+    }
+  }
+
+  public record MysqlConfig(String host, int port, String database, String user, String password, int poolSize) {
+    public String jdbcUrl() {
+      return "jdbc:mariadb://" + host + ":" + port + "/" + database;
+    }
+  }
+
+  public record RabbitConfig(String uri, int prefetch, int deliveryLimit) {
+  }
+
+  public record Ec2Config(String region, String endpoint, String imageId, String instanceType) {
+  }
+
+  public record CloudConfig(String provider, String env, String advertisedHost, String workDir, int heartbeatSeconds,
+                            int heartbeatTimeoutSeconds, int launchTimeoutSeconds, String x264Preset, Ec2Config ec2) {
+  }
+
+  public record DevConfig(String accountName, String accountEmail) {
+  }
+
+  /** Environment variable → path in the YAML tree. One table, so the README can list it verbatim. */
+  static final Map<String, String> ENV_OVERRIDES = Map.ofEntries(
+    Map.entry("LTM_HTTP_HOST", "http.host"),
+    Map.entry("LTM_HTTP_PORT", "http.port"),
+    Map.entry("LTM_PUBLIC_URL", "http.publicUrl"),
+    Map.entry("LTM_HTTP_MAX_BODY_BYTES", "http.maxBodyBytes"),
+    Map.entry("LTM_MYSQL_HOST", "mysql.host"),
+    Map.entry("LTM_MYSQL_PORT", "mysql.port"),
+    Map.entry("LTM_MYSQL_DATABASE", "mysql.database"),
+    Map.entry("LTM_MYSQL_USER", "mysql.user"),
+    Map.entry("LTM_MYSQL_PASSWORD", "mysql.password"),
+    Map.entry("LTM_MYSQL_POOL_SIZE", "mysql.poolSize"),
+    Map.entry("LTM_RABBITMQ_URI", "rabbitmq.uri"),
+    Map.entry("LTM_RABBITMQ_PREFETCH", "rabbitmq.prefetch"),
+    Map.entry("LTM_RABBITMQ_DELIVERY_LIMIT", "rabbitmq.deliveryLimit"),
+    Map.entry("LTM_CLOUD_PROVIDER", "cloud.provider"),
+    Map.entry("LTM_ENV", "cloud.env"),
+    Map.entry("LTM_ADVERTISED_HOST", "cloud.advertisedHost"),
+    Map.entry("LTM_AGENT_WORK_DIR", "cloud.workDir"),
+    Map.entry("LTM_HEARTBEAT_SECONDS", "cloud.heartbeatSeconds"),
+    Map.entry("LTM_HEARTBEAT_TIMEOUT_SECONDS", "cloud.heartbeatTimeoutSeconds"),
+    Map.entry("LTM_LAUNCH_TIMEOUT_SECONDS", "cloud.launchTimeoutSeconds"),
+    Map.entry("LTM_X264_PRESET", "cloud.x264Preset"),
+    Map.entry("LTM_EC2_REGION", "cloud.ec2.region"),
+    Map.entry("LTM_EC2_ENDPOINT", "cloud.ec2.endpoint"),
+    Map.entry("LTM_EC2_IMAGE_ID", "cloud.ec2.imageId"),
+    Map.entry("LTM_EC2_INSTANCE_TYPE", "cloud.ec2.instanceType"));
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** Reads the defaults and applies the process environment. Blocking: call before Vert.x starts. */
+  public static LtmConfig load() {
+    return load(System.getenv());
+  }
+
+  public static LtmConfig load(Map<String, String> env) {
+    try {
+      ObjectNode tree = (ObjectNode) readDefaults(env.get("LTM_CONFIG"));
+      ENV_OVERRIDES.forEach((name, path) -> {
+        String value = env.get(name);
+        if (value != null) {
+          set(tree, path, value);
+        }
+      });
+      return YAML.treeToValue(tree, LtmConfig.class);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read LTM configuration: " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode readDefaults(String file) throws IOException {
+    if (file != null && !file.isBlank()) {
+      return YAML.readTree(Files.readString(Path.of(file)));
+    }
+    try (InputStream in = LtmConfig.class.getResourceAsStream("/ltm.yaml")) {
+      if (in == null) {
+        throw new IOException("ltm.yaml is missing from the classpath");
+      }
+      return YAML.readTree(in);
+    }
+  }
+
+  private static void set(ObjectNode tree, String path, String value) {
+    String[] parts = path.split("\\.");
+    ObjectNode node = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      node = node.with(parts[i]);
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+}
