@@ -33,11 +33,8 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
   public record RabbitConfig(String uri, int prefetch, int deliveryLimit) {
   }
 
-  public record Ec2Config(String region, String endpoint, String imageId, String instanceType) {
-  }
-
   public record CloudConfig(String provider, String env, String advertisedHost, String workDir, int heartbeatSeconds,
-                            int heartbeatTimeoutSeconds, int launchTimeoutSeconds, String x264Preset, Ec2Config ec2) {
+                            int heartbeatTimeoutSeconds, int launchTimeoutSeconds, String x264Preset) {
   }
 
   public record DevConfig(String accountName, String accountEmail) {
@@ -65,11 +62,7 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_HEARTBEAT_SECONDS", "cloud.heartbeatSeconds"),
     Map.entry("LTM_HEARTBEAT_TIMEOUT_SECONDS", "cloud.heartbeatTimeoutSeconds"),
     Map.entry("LTM_LAUNCH_TIMEOUT_SECONDS", "cloud.launchTimeoutSeconds"),
-    Map.entry("LTM_X264_PRESET", "cloud.x264Preset"),
-    Map.entry("LTM_EC2_REGION", "cloud.ec2.region"),
-    Map.entry("LTM_EC2_ENDPOINT", "cloud.ec2.endpoint"),
-    Map.entry("LTM_EC2_IMAGE_ID", "cloud.ec2.imageId"),
-    Map.entry("LTM_EC2_INSTANCE_TYPE", "cloud.ec2.instanceType"));
+    Map.entry("LTM_X264_PRESET", "cloud.x264Preset"));
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

@@ -1,0 +1,113 @@
+package io.ltm;
+
+import io.ltm.account.AccountEndpoint;
+import io.ltm.account.ApiKeyAuthHandler;
+import io.ltm.account.ApiKeys;
+import io.ltm.cloud.AgentCallsEndpoint;
+import io.ltm.cloud.CloudProvider;
+import io.ltm.cloud.LocalCloudProvider;
+import io.ltm.cloud.MachineRepository;
+import io.ltm.cloud.Provisioning;
+import io.ltm.cloud.Reconciler;
+import io.ltm.config.LtmConfig;
+import io.ltm.db.Database;
+import io.ltm.events.EventBridge;
+import io.ltm.events.EventRelay;
+import io.ltm.events.EventsEndpoint;
+import io.ltm.http.ApiServer;
+import io.ltm.jobs.JobWorker;
+import io.ltm.jobs.OutboxRelay;
+import io.ltm.order.OfferRepository;
+import io.ltm.order.OrderFulfilment;
+import io.ltm.order.OrderService;
+import io.ltm.order.OrdersEndpoint;
+import io.ltm.stream.StreamRepository;
+import io.ltm.stream.StreamService;
+import io.ltm.stream.StreamTransitions;
+import io.ltm.stream.StreamsEndpoint;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.sqlclient.Pool;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Wires LTM's parts for a role and deploys them. Main and the integration tests both start LTM through here,
+ * so the tests run exactly what production runs.
+ */
+public final class Ltm {
+  private final Vertx vertx;
+  private final LtmConfig config;
+  private final Pool pool;
+  private final StreamRepository streams = new StreamRepository();
+  private final StreamTransitions transitions = new StreamTransitions(streams);
+  private final MachineRepository machines = new MachineRepository();
+  private ApiServer apiServer;
+
+  public Ltm(Vertx vertx, LtmConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.pool = Database.pool(vertx, config.mysql());
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /** The HTTP port the server role listens on. */
+  public int httpPort() {
+    return apiServer.port();
+  }
+
+  /** API, event bridge, outbox relay, event relay. */
+  public Future<Void> deployServer() {
+    ApiKeys apiKeys = new ApiKeys(pool);
+    OfferRepository offers = new OfferRepository();
+    EventBridge bridge = new EventBridge(vertx, pool, apiKeys);
+    bridge.registerReplay();
+    List<io.ltm.http.Endpoint> endpoints = List.of(
+      new AccountEndpoint(),
+      new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
+      new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
+      new EventsEndpoint(pool));
+    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions);
+    apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys), endpoints, bridge, agentCalls::addRoutes,
+      readiness());
+    return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()))
+      .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq())))
+      .compose(id -> vertx.deployVerticle(apiServer))
+      .mapEmpty();
+  }
+
+  /** Job consumer and reconciler, with the configured cloud provider. */
+  public Future<Void> deployWorker() {
+    AtomicReference<Reconciler> reconciler = new AtomicReference<>();
+    CloudProvider provider = provider((machineId, exitCode) -> reconciler.get().machineEnded(machineId, exitCode));
+    Provisioning provisioning = new Provisioning(vertx, pool, provider, machines, streams, transitions);
+    reconciler.set(new Reconciler(pool, config.cloud(), provider, machines, provisioning));
+    return vertx.deployVerticle(new JobWorker(pool, config.rabbitmq(), provisioning, new OrderFulfilment(pool), streams,
+        transitions))
+      .compose(id -> vertx.deployVerticle(reconciler.get()))
+      .mapEmpty();
+  }
+
+  private CloudProvider provider(java.util.function.BiConsumer<String, Integer> onExit) {
+    if (!"local".equals(config.cloud().provider())) {
+      throw new IllegalArgumentException("unknown cloud provider '" + config.cloud().provider() + "' (known: local)");
+    }
+    return new LocalCloudProvider(vertx, config, onExit);
+  }
+
+  /** Ready means MySQL answers and the jobs exchange can be reached through RabbitMQ. */
+  private HealthChecks readiness() {
+    HealthChecks checks = HealthChecks.create(vertx);
+    checks.register("mysql", 2000, promise -> pool.query("SELECT 1").execute()
+      .onComplete(ar -> promise.complete(ar.succeeded() ? Status.OK() : Status.KO())));
+    checks.register("rabbitmq", 3000, promise -> RabbitProbe.check(vertx, config.rabbitmq())
+      .onComplete(ar -> promise.complete(ar.succeeded() ? Status.OK() : Status.KO())));
+    return checks;
+  }
+}

@@ -1,0 +1,178 @@
+package io.ltm.cloud;
+
+import io.ltm.account.ApiKeyAuthHandler;
+import io.ltm.agent.Pipeline;
+import io.ltm.cloud.domain.MachineState;
+import io.ltm.common.ApiException;
+import io.ltm.common.Ids;
+import io.ltm.config.LtmConfig;
+import io.ltm.events.EventTypes;
+import io.ltm.jobs.Job;
+import io.ltm.stream.Stream;
+import io.ltm.stream.StreamRepository;
+import io.ltm.stream.StreamTransitions;
+import io.ltm.stream.domain.Rendition;
+import io.ltm.stream.domain.StreamState;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.List;
+
+/**
+ * The server's side of docs/agent-protocol.md: an agent calls home with its one-time bootstrap token, gets its
+ * pipeline, then reports its stream's progress. A report from a machine its stream no longer counts on gets
+ * 410, which tells the agent to shut down.
+ */
+public class AgentCallsEndpoint {
+  private static final String HEARTBEAT = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), progress = ? "
+    + "WHERE id = ?";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final LtmConfig config;
+  private final MachineRepository machines;
+  private final StreamRepository streams;
+  private final StreamTransitions transitions;
+
+  public AgentCallsEndpoint(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines,
+                            StreamRepository streams, StreamTransitions transitions) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.config = config;
+    this.machines = machines;
+    this.streams = streams;
+    this.transitions = transitions;
+  }
+
+  public void addRoutes(Router router) {
+    String base = "/internal/agents/:machineId/";
+    router.post(base + "*").handler(BodyHandler.create().setBodyLimit(16 * 1024));
+    router.post(base + "hello").handler(this::hello);
+    router.post(base + "status").handler(this::status);
+    router.post(base + "heartbeat").handler(this::heartbeat);
+  }
+
+  private void hello(RoutingContext ctx) {
+    String token = ApiKeyAuthHandler.bearer(ctx.request().getHeader("Authorization"));
+    String machineId = ctx.pathParam("machineId");
+    String agentToken = Ids.random(40);
+    pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+      if (m == null || m.bootstrapToken() == null || token == null || !Ids.sameHash(m.bootstrapToken(), token)) {
+        return Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"));
+      }
+      return streams.lock(conn, m.streamId()).compose(s -> {
+        boolean wanted = s != null && s.generation() == m.generation()
+          && (s.state() == StreamState.PROVISIONING || s.state() == StreamState.STARTING);
+        if (!wanted) {
+          return Job.of(Job.MACHINE_TERMINATE, m.accountId(), m.id(), m.generation()).enqueue(conn)
+            .compose(v -> Future.failedFuture(gone()));
+        }
+        return register(conn, m, agentToken)
+          .compose(v -> s.state() == StreamState.PROVISIONING
+            ? streams.setMachine(conn, s.id(), m.id()).compose(x -> transitions.move(conn, s, StreamState.STARTING, null,
+              new JsonObject().put("machineId", m.id()))).mapEmpty()
+            : Future.succeededFuture())
+          .map(v -> pipeline(m, s, agentToken));
+      });
+    })).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(JsonObject::mapFrom)));
+  }
+
+  /** Walks the machine forward to ASSIGNED whatever launch step it was recorded at, and swaps the tokens. */
+  private Future<Void> register(SqlConnection conn, Machine m, String agentToken) {
+    Future<Void> chain = conn.preparedQuery("UPDATE machines SET bootstrap_token = NULL, agent_token_hash = ?, "
+      + "last_heartbeat_at = CURRENT_TIMESTAMP(3) WHERE id = ?").execute(Tuple.of(Ids.sha256(agentToken), m.id())).mapEmpty();
+    for (MachineState next : List.of(MachineState.PENDING, MachineState.RUNNING, MachineState.REGISTERED, MachineState.ASSIGNED)) {
+      chain = chain.compose(v -> machines.lock(conn, m.id())).compose(cur -> machines.move(conn, cur, next, null)).mapEmpty();
+    }
+    return chain;
+  }
+
+  private Pipeline pipeline(Machine m, Stream s, String agentToken) {
+    List<Rendition> ladder = s.renditions().stream()
+      .map(r -> ((JsonObject) r).mapTo(Rendition.class))
+      .toList();
+    return new Pipeline(m.id(), s.id(), agentToken, config.cloud().heartbeatSeconds(),
+      new Pipeline.Input(s.inputKind(), s.streamKey()), ladder, new Pipeline.Hls(2, 6),
+      config.cloud().x264Preset(), config.cloud().advertisedHost());
+  }
+
+  private void status(RoutingContext ctx) {
+    JsonObject body = ctx.body().asJsonObject();
+    String state = body == null ? null : body.getString("state");
+    authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+      if (s == null || !m.id().equals(s.machineId())) {
+        return Future.failedFuture(gone());
+      }
+      String preview = body.getString("previewUrl");
+      String ingest = body.getString("ingestUrl");
+      JsonObject detail = new JsonObject().put("previewUrl", preview != null ? preview : s.previewUrl())
+        .put("ingestUrl", ingest != null ? ingest : s.ingestUrl());
+      Future<Void> urls = streams.setUrls(conn, s.id(), preview, ingest);
+      return switch (state == null ? "" : state) {
+        case "READY" -> urls.compose(v -> transitions.move(conn, s, StreamState.READY, null, detail)).mapEmpty();
+        case "LIVE" -> urls.compose(v -> transitions.move(conn, s, StreamState.LIVE, null, detail)).mapEmpty();
+        case "INPUT_LOST" -> transitions.move(conn, s, StreamState.READY,
+          "the input stopped; waiting for the encoder to reconnect", detail).mapEmpty();
+        case "FAILED" -> transitions.move(conn, s, StreamState.FAILED, failure(body.getString("reason")), null)
+          .compose(v -> Job.of(Job.MACHINE_TERMINATE, m.accountId(), m.id(), m.generation()).enqueue(conn));
+        default -> Future.failedFuture(ApiException.badRequest("invalid_state",
+          "state must be READY, LIVE, INPUT_LOST or FAILED", "state"));
+      };
+    }))).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(v -> (JsonObject) null)));
+  }
+
+  private void heartbeat(RoutingContext ctx) {
+    JsonObject body = ctx.body().asJsonObject();
+    JsonObject progress = body == null ? null : body.getJsonObject("progress");
+    authorised(ctx).compose(m -> streams.findForAccount(pool, m.accountId(), m.streamId()).compose(s -> {
+      if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive() || s.state() == StreamState.STOPPING) {
+        return Future.failedFuture(gone());
+      }
+      return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(progress == null ? null : progress.encode(), m.id()));
+    })).onComplete(ar -> answer(ctx, ar.map(v -> (JsonObject) null)));
+  }
+
+  /** The machine whose agent token the call carries, if it is still one the system counts on. */
+  private Future<Machine> authorised(RoutingContext ctx) {
+    String token = ApiKeyAuthHandler.bearer(ctx.request().getHeader("Authorization"));
+    return machines.find(pool, ctx.pathParam("machineId")).compose(m -> {
+      if (m == null || token == null || !Ids.sameHash(m.agentTokenHash(), Ids.sha256(token))) {
+        return Future.failedFuture(ApiException.unauthorized("unknown machine or agent token"));
+      }
+      if (m.state() != MachineState.ASSIGNED) {
+        return Future.failedFuture(gone());
+      }
+      return Future.succeededFuture(m);
+    });
+  }
+
+  private static String failure(String reason) {
+    return reason == null || reason.isBlank() ? "the transcoder failed" : reason;
+  }
+
+  private static ApiException gone() {
+    return new ApiException(410, "machine_not_wanted", "this machine is no longer wanted; shut down", null, null);
+  }
+
+  private static void answer(RoutingContext ctx, AsyncResult<JsonObject> ar) {
+    if (ar.failed()) {
+      ctx.fail(ar.cause());
+    } else if (ar.result() == null) {
+      ctx.response().setStatusCode(204).end();
+    } else {
+      ctx.response().putHeader("Content-Type", "application/json").end(ar.result().encode());
+    }
+  }
+
+  private void wakeRelay() {
+    vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+  }
+}

@@ -1,0 +1,87 @@
+package io.ltm.cloud;
+
+import io.ltm.cloud.domain.MachineLifecycle;
+import io.ltm.cloud.domain.MachineState;
+import io.ltm.events.EventLog;
+import io.ltm.events.EventTypes;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** SQL for machines; every state change is checked by {@link MachineLifecycle} and recorded as an event. */
+public class MachineRepository {
+  private static final String INSERT = "INSERT INTO machines (id, stream_id, account_id, generation, provider, state, "
+    + "bootstrap_token) VALUES (?, ?, ?, ?, ?, 'REQUESTED', ?)";
+  private static final String BY_START = "SELECT " + Machine.COLUMNS + " FROM machines WHERE stream_id = ? AND generation = ?";
+  private static final String LOCK = "SELECT " + Machine.COLUMNS + " FROM machines WHERE id = ? FOR UPDATE";
+  private static final String BY_ID = "SELECT " + Machine.COLUMNS + " FROM machines WHERE id = ?";
+  private static final String LIVE_FOR_STREAM = "SELECT " + Machine.COLUMNS + " FROM machines WHERE stream_id = ? "
+    + "AND state <> 'TERMINATED'";
+  private static final String UPDATE_STATE = "UPDATE machines SET state = ?, state_reason = COALESCE(?, state_reason), "
+    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  private static final String SILENT = "SELECT " + Machine.COLUMNS + " FROM machines WHERE "
+    + "(state IN ('RUNNING', 'REGISTERED', 'ASSIGNED', 'DRAINING') "
+    + "AND COALESCE(last_heartbeat_at, updated_at) < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) "
+    + "OR (state IN ('REQUESTED', 'PENDING') AND updated_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)";
+
+  public Future<Machine> insert(SqlConnection conn, Machine m) {
+    return conn.preparedQuery(INSERT)
+      .execute(Tuple.of(m.id(), m.streamId(), m.accountId(), m.generation(), m.provider(), m.bootstrapToken()))
+      .map(m);
+  }
+
+  public Future<Machine> findByStart(SqlClient client, String streamId, int generation) {
+    return client.preparedQuery(BY_START).execute(Tuple.of(streamId, generation)).map(MachineRepository::first);
+  }
+
+  public Future<Machine> find(SqlClient client, String id) {
+    return client.preparedQuery(BY_ID).execute(Tuple.of(id)).map(MachineRepository::first);
+  }
+
+  public Future<Machine> lock(SqlConnection conn, String id) {
+    return conn.preparedQuery(LOCK).execute(Tuple.of(id)).map(MachineRepository::first);
+  }
+
+  public Future<List<Machine>> notTerminated(SqlClient client, String streamId) {
+    return client.preparedQuery(LIVE_FOR_STREAM).execute(Tuple.of(streamId)).map(MachineRepository::all);
+  }
+
+  /** Machines that stopped calling in: no heartbeat within the timeout, or never called home after launch. */
+  public Future<List<Machine>> silent(SqlClient client, int heartbeatTimeoutSeconds, int launchTimeoutSeconds) {
+    return client.preparedQuery(SILENT).execute(Tuple.of(heartbeatTimeoutSeconds, launchTimeoutSeconds))
+      .map(MachineRepository::all);
+  }
+
+  public Future<Void> set(SqlConnection conn, String id, String column, Object value) {
+    return conn.preparedQuery("UPDATE machines SET " + column + " = ? WHERE id = ?").execute(Tuple.of(value, id)).mapEmpty();
+  }
+
+  /** Moves a locked machine if the state machine allows it; false (and no change) otherwise. */
+  public Future<Boolean> move(SqlConnection conn, Machine locked, MachineState to, String reason) {
+    if (!MachineLifecycle.canMove(locked.state(), to)) {
+      return Future.succeededFuture(false);
+    }
+    return conn.preparedQuery(UPDATE_STATE).execute(Tuple.of(to.name(), reason, locked.id()))
+      .compose(v -> EventLog.append(conn, locked.accountId(), EventTypes.MACHINE_STATE, locked.streamId(),
+        new JsonObject().put("machineId", locked.id()).put("state", to.name()).put("previous", locked.state().name())
+          .put("detail", reason == null ? new JsonObject() : new JsonObject().put("reason", reason))))
+      .map(true);
+  }
+
+  private static Machine first(Iterable<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? Machine.fromRow(it.next()) : null;
+  }
+
+  private static List<Machine> all(Iterable<Row> rows) {
+    List<Machine> list = new ArrayList<>();
+    rows.forEach(r -> list.add(Machine.fromRow(r)));
+    return list;
+  }
+}

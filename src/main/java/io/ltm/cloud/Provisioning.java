@@ -1,0 +1,142 @@
+package io.ltm.cloud;
+
+import io.ltm.cloud.domain.MachineState;
+import io.ltm.common.Ids;
+import io.ltm.events.EventTypes;
+import io.ltm.jobs.Job;
+import io.ltm.stream.Stream;
+import io.ltm.stream.StreamRepository;
+import io.ltm.stream.StreamTransitions;
+import io.ltm.stream.domain.StreamState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's side of a stream's life: launch a machine for a start, terminate machines for a stop or a
+ * failure. Each step is recorded in MySQL before the next external effect, and each is safe to repeat, so a
+ * job redelivered after a crash picks up where it was.
+ */
+public class Provisioning {
+  private static final Logger LOG = LoggerFactory.getLogger(Provisioning.class);
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final CloudProvider provider;
+  private final MachineRepository machines;
+  private final StreamRepository streams;
+  private final StreamTransitions transitions;
+
+  public Provisioning(Vertx vertx, Pool pool, CloudProvider provider, MachineRepository machines,
+                      StreamRepository streams, StreamTransitions transitions) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.provider = provider;
+    this.machines = machines;
+    this.streams = streams;
+    this.transitions = transitions;
+  }
+
+  /** {@code stream.start}: one machine per (stream, generation), launched once, the stream then STARTING. */
+  public Future<Void> start(Job job) {
+    return pool.withTransaction(conn -> streams.lock(conn, job.subjectId()).compose(s -> {
+      if (!isCurrentStart(s, job)) {
+        return Future.succeededFuture(null);
+      }
+      return machines.findByStart(conn, s.id(), job.generation()).compose(existing -> existing != null
+        ? Future.succeededFuture(existing)
+        : machines.insert(conn, new Machine(Ids.newId("mch"), s.id(), s.accountId(), job.generation(), provider.name(),
+          null, MachineState.REQUESTED, Ids.random(40), null)));
+    })).compose(machine -> machine == null ? Future.succeededFuture() : launch(job, machine));
+  }
+
+  private Future<Void> launch(Job job, Machine machine) {
+    CloudProvider.LaunchRequest request = new CloudProvider.LaunchRequest(machine.id(), machine.streamId(),
+      machine.accountId(), machine.generation(), machine.bootstrapToken());
+    return provider.launch(request).compose(launched -> pool.withTransaction(conn ->
+      machines.lock(conn, machine.id()).compose(m -> machines.set(conn, m.id(), "provider_ref", launched.providerRef())
+        .compose(v -> machines.move(conn, m, MachineState.PENDING, null))
+        .compose(v -> launched.running()
+          ? machines.lock(conn, m.id()).compose(again -> machines.move(conn, again, MachineState.RUNNING, null))
+          : Future.succeededFuture(false))
+        .compose(v -> streams.lock(conn, job.subjectId()))
+        .compose(s -> {
+          if (!isCurrentStart(s, job)) {
+            // Stopped while we launched: this machine belongs to nobody now.
+            return Job.of(Job.MACHINE_TERMINATE, m.accountId(), m.id(), m.generation()).enqueue(conn);
+          }
+          return streams.setMachine(conn, s.id(), m.id())
+            .compose(v -> transitions.move(conn, s, StreamState.STARTING, null,
+              new JsonObject().put("machineId", m.id())))
+            .mapEmpty();
+        })))).onSuccess(v -> wakeRelay());
+  }
+
+  /** {@code stream.stop}: terminate every machine of the stream, then STOPPED. */
+  public Future<Void> stop(Job job) {
+    return machines.notTerminated(pool, job.subjectId())
+      .compose(list -> {
+        Future<Void> all = Future.succeededFuture();
+        for (Machine m : list) {
+          all = all.compose(v -> terminate(m.id(), "stream stopped"));
+        }
+        return all;
+      })
+      .compose(v -> pool.withTransaction(conn -> streams.lock(conn, job.subjectId())
+        .compose(s -> s == null ? Future.succeededFuture(false)
+          : transitions.move(conn, s, StreamState.STOPPED, null, null))))
+      .onSuccess(v -> wakeRelay())
+      .mapEmpty();
+  }
+
+  /** Terminates one machine: TERMINATING is recorded first, so a crash mid-way is finished by a retry. */
+  public Future<Void> terminate(String machineId, String reason) {
+    return pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+        if (m == null || m.state() == MachineState.TERMINATED) {
+          return Future.succeededFuture((Machine) null);
+        }
+        return machines.move(conn, m, MachineState.TERMINATING, reason).map(m);
+      }))
+      .compose(m -> m == null ? Future.succeededFuture() : provider.terminate(m.id(), m.providerRef())
+        .compose(v -> pool.withTransaction(conn -> machines.lock(conn, m.id())
+          .compose(locked -> machines.move(conn, locked, MachineState.TERMINATED, null)))))
+      .onSuccess(v -> wakeRelay())
+      .mapEmpty();
+  }
+
+  /**
+   * A machine stopped answering or its process ended. Its stream, if it still counts on it, FAILS with the
+   * reason; the machine is then terminated so nothing of it keeps running (or billing).
+   */
+  public Future<Void> lost(String machineId, String reason) {
+    return pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+        if (m == null || m.state() == MachineState.TERMINATING || m.state() == MachineState.TERMINATED) {
+          return Future.succeededFuture(false);
+        }
+        return machines.move(conn, m, MachineState.LOST, reason)
+          .compose(v -> streams.lock(conn, m.streamId()))
+          .compose(s -> failIfOwned(conn, s, m, reason))
+          .map(true);
+      }))
+      .compose(wasLive -> wasLive ? terminate(machineId, reason) : Future.succeededFuture())
+      .onFailure(err -> LOG.warn("could not record machine {} as lost: {}", machineId, err.getMessage()));
+  }
+
+  private Future<Boolean> failIfOwned(io.vertx.sqlclient.SqlConnection conn, Stream s, Machine m, String reason) {
+    if (s == null || !m.id().equals(s.machineId()) || s.state() == StreamState.STOPPING) {
+      return Future.succeededFuture(false);
+    }
+    return transitions.move(conn, s, StreamState.FAILED, reason, new JsonObject().put("machineId", m.id()));
+  }
+
+  private static boolean isCurrentStart(Stream s, Job job) {
+    return s != null && s.generation() == job.generation() && s.state() == StreamState.PROVISIONING;
+  }
+
+  private void wakeRelay() {
+    vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+  }
+}

@@ -1,0 +1,47 @@
+package io.ltm.db;
+
+import io.ltm.config.LtmConfig.MysqlConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.mysqlclient.MySQLBuilder;
+import io.vertx.mysqlclient.MySQLConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.flywaydb.core.Flyway;
+
+/** The MySQL pool every repository shares, and the Flyway migrations that shape its schema. */
+public final class Database {
+
+  private Database() {
+  }
+
+  public static Pool pool(Vertx vertx, MysqlConfig cfg) {
+    MySQLConnectOptions connect = new MySQLConnectOptions()
+      .setHost(cfg.host())
+      .setPort(cfg.port())
+      .setDatabase(cfg.database())
+      .setUser(cfg.user())
+      .setPassword(cfg.password())
+      .setCharset("utf8mb4")
+      .setCachePreparedStatements(true);
+    return MySQLBuilder.pool()
+      .with(new PoolOptions().setMaxSize(cfg.poolSize()).setShared(true).setName("ltm-mysql"))
+      .connectingTo(connect)
+      .using(vertx)
+      .build();
+  }
+
+  /** Runs the migrations through JDBC on a worker thread: Flyway blocks. */
+  public static Future<Integer> migrate(Vertx vertx, MysqlConfig cfg) {
+    return vertx.executeBlocking(() -> migrateBlocking(cfg), false);
+  }
+
+  public static int migrateBlocking(MysqlConfig cfg) {
+    return Flyway.configure()
+      .dataSource(cfg.jdbcUrl(), cfg.user(), cfg.password())
+      .locations("classpath:db/migration")
+      .load()
+      .migrate()
+      .migrationsExecuted;
+  }
+}

@@ -1,0 +1,65 @@
+package io.ltm.events;
+
+import io.ltm.jobs.Outbox;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The account's event history. Each event gets the account's next {@code seq} under the account row's lock, is
+ * stored, and is put in the outbox for {@code ltm.events} — all in the transaction of the change it reports,
+ * so an event exists exactly when its change does.
+ */
+public final class EventLog {
+  private static final String LOCK_SEQ = "SELECT event_seq FROM accounts WHERE id = ? FOR UPDATE";
+  private static final String BUMP_SEQ = "UPDATE accounts SET event_seq = ? WHERE id = ?";
+  private static final String INSERT =
+    "INSERT INTO events (account_id, seq, type, stream_id, payload) VALUES (?, ?, ?, ?, ?)";
+  private static final String AFTER =
+    "SELECT payload FROM events WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+
+  private EventLog() {
+  }
+
+  /**
+   * Appends an event; {@code fields} become top-level members next to seq, type, accountId, streamId and at.
+   */
+  public static Future<JsonObject> append(SqlConnection conn, String accountId, String type, String streamId,
+                                          JsonObject fields) {
+    return conn.preparedQuery(LOCK_SEQ).execute(Tuple.of(accountId))
+      .compose(rows -> {
+        long seq = rows.iterator().next().getLong(0) + 1;
+        JsonObject event = new JsonObject()
+          .put("seq", seq)
+          .put("type", type)
+          .put("accountId", accountId)
+          .put("streamId", streamId)
+          .put("at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
+          .mergeIn(fields);
+        return conn.preparedQuery(BUMP_SEQ).execute(Tuple.of(seq, accountId))
+          .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.of(accountId, seq, type, streamId, event.encode())))
+          .compose(v -> Outbox.add(conn, EventTypes.EVENTS_EXCHANGE, EventTypes.routingKey(accountId, type),
+            "evt_" + accountId + "_" + seq, event))
+          .map(event);
+      });
+  }
+
+  /** Events after {@code seq}, oldest first, at most {@code limit}. */
+  public static Future<JsonArray> after(Pool pool, String accountId, long seq, int limit) {
+    return pool.preparedQuery(AFTER).execute(Tuple.of(accountId, seq, limit))
+      .map(rows -> {
+        JsonArray items = new JsonArray();
+        for (Row row : rows) {
+          items.add(new JsonObject(row.getString(0)));
+        }
+        return items;
+      });
+  }
+}

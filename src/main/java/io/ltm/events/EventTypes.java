@@ -1,0 +1,33 @@
+package io.ltm.events;
+
+/** Event types and the addresses they travel on. Browser-visible addresses share one prefix. */
+public final class EventTypes {
+  public static final String ORDER_STATE = "order.state";
+  public static final String STREAM_STATE = "stream.state";
+  public static final String STREAM_FAILED = "stream.failed";
+  public static final String STREAM_HEALTH = "stream.health";
+  public static final String MACHINE_STATE = "machine.state";
+
+  /** Topic exchange every server node binds its own queue to. Routing key: account.&lt;id&gt;.&lt;type&gt;. */
+  public static final String EVENTS_EXCHANGE = "ltm.events";
+
+  /** Prefix of the per-account event-bus address the SockJS bridge lets a signed-in browser register on. */
+  public static final String ACCOUNT_ADDRESS_PREFIX = "ltm.account.";
+
+  /** Request/reply address a browser sends {@code {"after": seq}} to, to get what it missed. */
+  public static final String REPLAY_ADDRESS = "ltm.events.replay";
+
+  /** Local address that wakes the outbox relay right after a transaction wrote to the outbox. */
+  public static final String OUTBOX_WAKEUP = "ltm.internal.outbox.wakeup";
+
+  private EventTypes() {
+  }
+
+  public static String accountAddress(String accountId) {
+    return ACCOUNT_ADDRESS_PREFIX + accountId;
+  }
+
+  public static String routingKey(String accountId, String type) {
+    return "account." + accountId + "." + type;
+  }
+}

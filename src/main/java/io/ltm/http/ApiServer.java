@@ -1,0 +1,102 @@
+package io.ltm.http;
+
+import io.ltm.account.ApiKeyAuthHandler;
+import io.ltm.common.ApiException;
+import io.ltm.common.FailureHandler;
+import io.ltm.config.LtmConfig;
+import io.ltm.events.EventBridge;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.healthchecks.HealthCheckHandler;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The HTTP face of a server node: the contract-first API under {@code /api/v1}, the SockJS event bridge, the
+ * agents' internal calls, health and readiness, and the web page.
+ */
+public class ApiServer extends VerticleBase {
+  private static final String API = "/api/v1/";
+  private static final String CONTRACT = "openapi.yaml";
+
+  private final LtmConfig config;
+  private final ApiKeyAuthHandler auth;
+  private final List<Endpoint> endpoints;
+  private final EventBridge bridge;
+  private final Consumer<Router> internalRoutes;
+  private final HealthChecks readiness;
+  private HttpServer server;
+
+  public ApiServer(LtmConfig config, ApiKeyAuthHandler auth, List<Endpoint> endpoints, EventBridge bridge,
+                   Consumer<Router> internalRoutes, HealthChecks readiness) {
+    this.config = config;
+    this.auth = auth;
+    this.endpoints = endpoints;
+    this.bridge = bridge;
+    this.internalRoutes = internalRoutes;
+    this.readiness = readiness;
+  }
+
+  @Override
+  public Future<?> start() {
+    return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
+      Router router = router(contract);
+      server = vertx.createHttpServer();
+      return server.requestHandler(router).listen(config.http().port(), config.http().host());
+    });
+  }
+
+  /** The port actually bound (tests ask for port 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  private Router router(OpenAPIContract contract) {
+    RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+    BodyHandler body = BodyHandler.create().setBodyLimit(config.http().maxBodyBytes()).setHandleFileUploads(false);
+    builder.rootHandler(onlyApi(body));
+    builder.rootHandler(onlyApi(auth));
+    builder.getRoutes().forEach(route -> route.setDoSecurity(false));
+    endpoints.forEach(e -> e.addRoutes(builder));
+    Router router = builder.createRouter();
+
+    FailureHandler failures = new FailureHandler();
+    router.get(API + CONTRACT).handler(ctx -> ctx.response()
+      .putHeader("Content-Type", "application/yaml")
+      .sendFile(CONTRACT));
+    router.route(API + "*").handler(ctx -> ctx.fail(new ApiException(404, "not_found",
+      "no such API route: " + ctx.request().method() + " " + ctx.request().path(), null, null)));
+    router.route(API + "*").failureHandler(failures);
+    internalRoutes.accept(router);
+    router.route("/internal/*").failureHandler(failures);
+
+    router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP")));
+    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
+    router.route("/eventbus/*").subRouter(bridge.router());
+    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    return router;
+  }
+
+  /** Runs a root handler for API calls only (not the contract itself, which is public), else passes through. */
+  private static Handler<RoutingContext> onlyApi(Handler<RoutingContext> handler) {
+    return ctx -> {
+      String path = ctx.normalizedPath();
+      if (path.startsWith(API) && !path.equals(API + CONTRACT)) {
+        handler.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    };
+  }
+}

@@ -1,0 +1,44 @@
+package io.ltm.jobs;
+
+import io.ltm.common.Ids;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * A provisioning job: recorded in {@code jobs} (with the step it has durably reached) and sent through the
+ * outbox to {@code ltm.jobs}, in the transaction of the change that asked for it.
+ *
+ * @param subjectId  the stream, order or machine the job is about
+ * @param generation the stream's start generation, so a job of an older start is recognised as stale
+ */
+public record Job(String id, String kind, String accountId, String subjectId, int generation) {
+  public static final String ORDER_PLACED = "order.placed";
+  public static final String STREAM_START = "stream.start";
+  public static final String STREAM_STOP = "stream.stop";
+  public static final String MACHINE_TERMINATE = "machine.terminate";
+
+  private static final String INSERT =
+    "INSERT INTO jobs (id, kind, account_id, subject_id, generation, step) VALUES (?, ?, ?, ?, ?, 'queued')";
+
+  public static Job of(String kind, String accountId, String subjectId, int generation) {
+    return new Job(Ids.newId("job"), kind, accountId, subjectId, generation);
+  }
+
+  public static Job fromJson(JsonObject json) {
+    return new Job(json.getString("jobId"), json.getString("kind"), json.getString("accountId"),
+      json.getString("subjectId"), json.getInteger("generation", 0));
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("jobId", id).put("kind", kind).put("accountId", accountId)
+      .put("subjectId", subjectId).put("generation", generation);
+  }
+
+  /** Records the job and queues its message; both commit or neither does. */
+  public Future<Void> enqueue(SqlConnection conn) {
+    return conn.preparedQuery(INSERT).execute(Tuple.of(id, kind, accountId, subjectId, generation))
+      .compose(v -> Outbox.add(conn, Topology.JOBS_EXCHANGE, Topology.JOBS_ROUTING_KEY, id, toJson()));
+  }
+}

@@ -1,0 +1,132 @@
+package io.ltm.jobs;
+
+import io.ltm.cloud.Provisioning;
+import io.ltm.config.LtmConfig.RabbitConfig;
+import io.ltm.events.EventTypes;
+import io.ltm.order.OrderFulfilment;
+import io.ltm.stream.StreamRepository;
+import io.ltm.stream.StreamTransitions;
+import io.ltm.stream.domain.StreamState;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.rabbitmq.QueueOptions;
+import io.vertx.rabbitmq.RabbitMQClient;
+import io.vertx.rabbitmq.RabbitMQMessage;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes provisioning jobs with manual acks and a bounded prefetch. A job is acked only after its work is
+ * durable in MySQL; a failure is nacked and redelivered, and past the queue's delivery limit the broker
+ * dead-letters it, whereupon the stream is marked FAILED with the last error.
+ */
+public class JobWorker extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
+  private static final String RECORD = "UPDATE jobs SET step = ?, attempts = attempts + 1, last_error = ?, "
+    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  private static final String LAST_ERROR = "SELECT last_error FROM jobs WHERE id = ?";
+
+  private final Pool pool;
+  private final RabbitConfig rabbitConfig;
+  private final Provisioning provisioning;
+  private final OrderFulfilment orders;
+  private final StreamRepository streams;
+  private final StreamTransitions transitions;
+  private RabbitConnector rabbit;
+
+  public JobWorker(Pool pool, RabbitConfig rabbitConfig, Provisioning provisioning, OrderFulfilment orders,
+                   StreamRepository streams, StreamTransitions transitions) {
+    this.pool = pool;
+    this.rabbitConfig = rabbitConfig;
+    this.provisioning = provisioning;
+    this.orders = orders;
+    this.streams = streams;
+    this.transitions = transitions;
+  }
+
+  @Override
+  public Future<?> start() {
+    rabbit = new RabbitConnector(vertx, rabbitConfig, "job-worker", this::consume);
+    rabbit.start();
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return rabbit.stop();
+  }
+
+  private Future<Void> consume(RabbitMQClient client) {
+    QueueOptions manualAck = new QueueOptions().setAutoAck(false).setMaxInternalQueueSize(rabbitConfig.prefetch() * 2);
+    return Topology.declareJobQueues(client, rabbitConfig.deliveryLimit())
+      .compose(v -> client.basicQos(rabbitConfig.prefetch()))
+      .compose(v -> client.basicConsumer(Topology.JOBS_QUEUE, manualAck))
+      .compose(jobs -> {
+        jobs.handler(msg -> handle(client, msg));
+        return client.basicConsumer(Topology.DEAD_QUEUE, manualAck);
+      })
+      .map(dead -> {
+        dead.handler(msg -> handleDead(client, msg));
+        return null;
+      });
+  }
+
+  private void handle(RabbitMQClient client, RabbitMQMessage msg) {
+    long tag = msg.envelope().getDeliveryTag();
+    Job job;
+    try {
+      job = Job.fromJson(msg.body().toJsonObject());
+    } catch (RuntimeException e) {
+      LOG.error("discarding a malformed job: {}", msg.body());
+      client.basicAck(tag, false);
+      return;
+    }
+    run(job)
+      .compose(v -> record(job, "done", null))
+      .onSuccess(v -> client.basicAck(tag, false))
+      .onFailure(err -> {
+        LOG.warn("job {} ({} {}) failed: {}", job.id(), job.kind(), job.subjectId(), err.toString());
+        record(job, "failed", String.valueOf(err.getMessage())).onComplete(x -> client.basicNack(tag, false, true));
+      });
+  }
+
+  private Future<Void> run(Job job) {
+    return switch (job.kind()) {
+      case Job.ORDER_PLACED -> orders.fulfil(job.accountId(), job.subjectId());
+      case Job.STREAM_START -> provisioning.start(job);
+      case Job.STREAM_STOP -> provisioning.stop(job);
+      case Job.MACHINE_TERMINATE -> provisioning.terminate(job.subjectId(), "no longer wanted");
+      default -> {
+        LOG.error("unknown job kind {}; dropping it", job.kind());
+        yield Future.succeededFuture();
+      }
+    };
+  }
+
+  /** A job that exhausted its deliveries: its stream fails with a reason the customer can read. */
+  private void handleDead(RabbitMQClient client, RabbitMQMessage msg) {
+    long tag = msg.envelope().getDeliveryTag();
+    JsonObject body = msg.body().toJsonObject();
+    Job job = Job.fromJson(body);
+    LOG.error("job {} ({} {}) was dead-lettered", job.id(), job.kind(), job.subjectId());
+    Future<Void> outcome = !Job.STREAM_START.equals(job.kind()) ? Future.succeededFuture()
+      : pool.preparedQuery(LAST_ERROR).execute(Tuple.of(job.id())).compose(rows -> {
+        String error = rows.size() == 0 ? null : rows.iterator().next().getString(0);
+        String reason = "the transcoder could not be started" + (error == null ? "" : ": " + error);
+        return pool.withTransaction(conn -> streams.lock(conn, job.subjectId()).compose(s ->
+          s == null || s.generation() != job.generation() ? Future.succeededFuture(false)
+            : transitions.move(conn, s, StreamState.FAILED, reason, null)));
+      }).mapEmpty();
+    outcome
+      .compose(v -> record(job, "dead", null))
+      .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
+      .onComplete(ar -> client.basicAck(tag, false));
+  }
+
+  private Future<Void> record(Job job, String step, String error) {
+    return pool.preparedQuery(RECORD).execute(Tuple.of(step, error, job.id())).mapEmpty();
+  }
+}

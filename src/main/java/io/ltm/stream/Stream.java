@@ -1,0 +1,50 @@
+package io.ltm.stream;
+
+import io.ltm.stream.domain.StreamLifecycle;
+import io.ltm.stream.domain.StreamState;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
+/** A stream as stored; {@link #toJson()} is its API shape. */
+public record Stream(String id, String accountId, String orderId, String offerId, String name, StreamState state,
+                     String stateReason, int generation, String inputKind, String streamKey, JsonArray renditions,
+                     String machineId, String previewUrl, String ingestUrl, LocalDateTime createdAt,
+                     LocalDateTime updatedAt) {
+
+  static final String COLUMNS = "id, account_id, order_id, offer_id, name, state, state_reason, generation, "
+    + "input_kind, stream_key, renditions, machine_id, preview_url, ingest_url, created_at, updated_at";
+
+  static Stream fromRow(Row row) {
+    return new Stream(row.getString("id"), row.getString("account_id"), row.getString("order_id"),
+      row.getString("offer_id"), row.getString("name"), StreamState.valueOf(row.getString("state")),
+      row.getString("state_reason"), row.getInteger("generation"), row.getString("input_kind"),
+      row.getString("stream_key"), new JsonArray(row.getString("renditions")), row.getString("machine_id"),
+      row.getString("preview_url"), row.getString("ingest_url"), row.getLocalDateTime("created_at"),
+      row.getLocalDateTime("updated_at"));
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("id", id)
+      .put("orderId", orderId)
+      .put("offerId", offerId)
+      .put("name", name)
+      .put("state", state.name())
+      .put("stateReason", stateReason)
+      .put("allowedActions", new JsonArray(StreamLifecycle.allowedActions(state).stream().toList()))
+      .put("input", new JsonObject().put("kind", inputKind).put("streamKey", streamKey))
+      .put("renditions", renditions)
+      .put("previewUrl", previewUrl)
+      .put("ingestUrl", ingestUrl)
+      .put("createdAt", utc(createdAt))
+      .put("updatedAt", utc(updatedAt));
+  }
+
+  static String utc(LocalDateTime time) {
+    return time == null ? null : time.atOffset(ZoneOffset.UTC).toInstant().toString();
+  }
+}

@@ -1,0 +1,80 @@
+package io.ltm.stream;
+
+import io.ltm.stream.domain.StreamState;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** SQL for streams. Every read a customer can trigger is scoped by account: another tenant's id is "not found". */
+public class StreamRepository {
+  private static final String INSERT = "INSERT INTO streams (id, account_id, order_id, offer_id, name, state, "
+    + "input_kind, stream_key, renditions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String BY_ACCOUNT = "SELECT " + Stream.COLUMNS + " FROM streams WHERE account_id = ? "
+    + "AND state <> 'DELETED' ORDER BY created_at, id";
+  private static final String ONE_FOR_ACCOUNT = "SELECT " + Stream.COLUMNS + " FROM streams WHERE id = ? "
+    + "AND account_id = ? AND state <> 'DELETED'";
+  private static final String BY_ORDER = "SELECT " + Stream.COLUMNS + " FROM streams WHERE order_id = ? ORDER BY id";
+  private static final String LOCK = "SELECT " + Stream.COLUMNS + " FROM streams WHERE id = ? FOR UPDATE";
+  private static final String UPDATE_STATE = "UPDATE streams SET state = ?, state_reason = ?, "
+    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  private static final String BEGIN_START = "UPDATE streams SET state = 'PROVISIONING', state_reason = NULL, "
+    + "generation = generation + 1, machine_id = NULL, preview_url = NULL, ingest_url = NULL, "
+    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  private static final String SET_MACHINE = "UPDATE streams SET machine_id = ? WHERE id = ?";
+  private static final String SET_URLS = "UPDATE streams SET preview_url = COALESCE(?, preview_url), "
+    + "ingest_url = COALESCE(?, ingest_url) WHERE id = ?";
+
+  public Future<Void> insert(SqlConnection conn, Stream s) {
+    return conn.preparedQuery(INSERT).execute(Tuple.from(List.of(s.id(), s.accountId(), s.orderId(), s.offerId(),
+      s.name(), s.state().name(), s.inputKind(), s.streamKey(), s.renditions().encode()))).mapEmpty();
+  }
+
+  public Future<List<Stream>> listForAccount(Pool pool, String accountId) {
+    return pool.preparedQuery(BY_ACCOUNT).execute(Tuple.of(accountId)).map(StreamRepository::all);
+  }
+
+  /** The stream if it exists, belongs to the account and is not deleted; else null. */
+  public Future<Stream> findForAccount(SqlClient client, String accountId, String id) {
+    return client.preparedQuery(ONE_FOR_ACCOUNT).execute(Tuple.of(id, accountId))
+      .map(rows -> rows.size() == 0 ? null : Stream.fromRow(rows.iterator().next()));
+  }
+
+  public Future<List<Stream>> listForOrder(SqlClient client, String orderId) {
+    return client.preparedQuery(BY_ORDER).execute(Tuple.of(orderId)).map(StreamRepository::all);
+  }
+
+  /** Reads and row-locks a stream for the rest of the transaction; null when it does not exist. */
+  public Future<Stream> lock(SqlConnection conn, String id) {
+    return conn.preparedQuery(LOCK).execute(Tuple.of(id))
+      .map(rows -> rows.size() == 0 ? null : Stream.fromRow(rows.iterator().next()));
+  }
+
+  public Future<Void> updateState(SqlConnection conn, String id, StreamState state, String reason) {
+    return conn.preparedQuery(UPDATE_STATE).execute(Tuple.of(state.name(), reason, id)).mapEmpty();
+  }
+
+  /** A new start: next generation, fresh machine and URLs. */
+  public Future<Void> beginStart(SqlConnection conn, String id) {
+    return conn.preparedQuery(BEGIN_START).execute(Tuple.of(id)).mapEmpty();
+  }
+
+  public Future<Void> setMachine(SqlConnection conn, String id, String machineId) {
+    return conn.preparedQuery(SET_MACHINE).execute(Tuple.of(machineId, id)).mapEmpty();
+  }
+
+  public Future<Void> setUrls(SqlConnection conn, String id, String previewUrl, String ingestUrl) {
+    return conn.preparedQuery(SET_URLS).execute(Tuple.of(previewUrl, ingestUrl, id)).mapEmpty();
+  }
+
+  private static List<Stream> all(Iterable<Row> rows) {
+    List<Stream> streams = new ArrayList<>();
+    rows.forEach(r -> streams.add(Stream.fromRow(r)));
+    return streams;
+  }
+}

@@ -1,0 +1,84 @@
+package io.ltm.stream;
+
+import io.ltm.common.ApiException;
+import io.ltm.events.EventTypes;
+import io.ltm.jobs.Job;
+import io.ltm.stream.domain.StreamAction;
+import io.ltm.stream.domain.StreamLifecycle;
+import io.ltm.stream.domain.StreamState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+
+import java.util.List;
+
+/** What a customer can do with streams. Each action is one transaction: state, event and job together. */
+public class StreamService {
+  private final Vertx vertx;
+  private final Pool pool;
+  private final StreamRepository streams;
+  private final StreamTransitions transitions;
+
+  public StreamService(Vertx vertx, Pool pool, StreamRepository streams, StreamTransitions transitions) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.streams = streams;
+    this.transitions = transitions;
+  }
+
+  public Future<List<Stream>> list(String accountId) {
+    return streams.listForAccount(pool, accountId);
+  }
+
+  public Future<Stream> get(String accountId, String id) {
+    return streams.findForAccount(pool, accountId, id).map(s -> found(s, id));
+  }
+
+  /** Starts (or restarts) a stream: a new generation, PROVISIONING, and a start job for the workers. */
+  public Future<Stream> start(String accountId, String id) {
+    return act(accountId, id, StreamAction.START, (conn, s) -> streams.beginStart(conn, s.id())
+      .compose(v -> transitions.record(conn, s, StreamState.PROVISIONING, null,
+        new JsonObject().put("generation", s.generation() + 1)))
+      .compose(v -> Job.of(Job.STREAM_START, accountId, s.id(), s.generation() + 1).enqueue(conn)));
+  }
+
+  /** Stops a stream: STOPPING now, STOPPED once a worker has terminated its machine. */
+  public Future<Stream> stop(String accountId, String id) {
+    return act(accountId, id, StreamAction.STOP, (conn, s) -> transitions.record(conn, s, StreamState.STOPPING, null, null)
+      .compose(v -> Job.of(Job.STREAM_STOP, accountId, s.id(), s.generation()).enqueue(conn)));
+  }
+
+  public Future<Void> delete(String accountId, String id) {
+    return act(accountId, id, StreamAction.DELETE, (conn, s) -> transitions.record(conn, s, StreamState.DELETED, null, null))
+      .mapEmpty();
+  }
+
+  private interface Change {
+    Future<Void> apply(SqlConnection conn, Stream locked);
+  }
+
+  /**
+   * Locks the stream, checks the caller owns it and the action is legal in its current state (409 naming the
+   * state otherwise), applies the change, and answers with the stream as committed.
+   */
+  private Future<Stream> act(String accountId, String id, StreamAction action, Change change) {
+    return pool.withTransaction(conn -> streams.lock(conn, id).compose(s -> {
+        if (s == null || !s.accountId().equals(accountId) || s.state() == StreamState.DELETED) {
+          return Future.failedFuture(ApiException.notFound("stream", id));
+        }
+        StreamLifecycle.apply(s.state(), action);
+        return change.apply(conn, s);
+      }))
+      .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
+      .compose(v -> action == StreamAction.DELETE ? Future.succeededFuture() : get(accountId, id));
+  }
+
+  private static Stream found(Stream s, String id) {
+    if (s == null) {
+      throw ApiException.notFound("stream", id);
+    }
+    return s;
+  }
+}
