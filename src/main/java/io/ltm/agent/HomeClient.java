@@ -1,0 +1,84 @@
+package io.ltm.agent;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.buffer.Buffer;
+
+/** The agent's calls to the server, under {@code /internal/agents/{machineId}/} (docs/agent-protocol.md). */
+final class HomeClient {
+
+  /** What a status or heartbeat call learnt: carry on, or the server no longer wants this machine. */
+  enum Reply { OK, GONE }
+
+  /** The server answered, but not with what the protocol allows. */
+  static final class RefusedException extends RuntimeException {
+    final int status;
+
+    RefusedException(String call, int status, String body) {
+      super(call + " answered " + status + (body == null || body.isBlank() ? "" : ": " + body));
+      this.status = status;
+    }
+  }
+
+  static final long TIMEOUT_MS = 5_000;
+
+  // The server may add fields to the pipeline; an older agent should still run what it understands.
+  private static final ObjectMapper JSON = new ObjectMapper()
+    .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final WebClient client;
+  private final String base;
+
+  HomeClient(WebClient client, String serverUrl, String machineId) {
+    this.client = client;
+    String server = serverUrl.endsWith("/") ? serverUrl.substring(0, serverUrl.length() - 1) : serverUrl;
+    this.base = server + "/internal/agents/" + machineId + "/";
+  }
+
+  Future<Pipeline> hello(String bootstrapToken) {
+    return post("hello", bootstrapToken, new JsonObject()).map(response -> {
+      if (response.statusCode() != 200) {
+        throw new RefusedException("hello", response.statusCode(), response.bodyAsString());
+      }
+      try {
+        return JSON.readValue(response.bodyAsString(), Pipeline.class);
+      } catch (Exception e) {
+        throw new IllegalStateException("hello answered a pipeline the agent cannot read: " + e.getMessage(), e);
+      }
+    });
+  }
+
+  Future<Reply> status(String agentToken, JsonObject body) {
+    return post("status", agentToken, body).map(response -> reply("status", response));
+  }
+
+  Future<Reply> heartbeat(String agentToken, FfmpegProgress p) {
+    JsonObject progress = new JsonObject()
+      .put("frame", p.frame()).put("fps", p.fps()).put("speed", p.speed()).put("bitrateKbps", p.bitrateKbps())
+      .put("dropFrames", p.dropFrames()).put("dupFrames", p.dupFrames());
+    return post("heartbeat", agentToken, new JsonObject().put("progress", progress))
+      .map(response -> reply("heartbeat", response));
+  }
+
+  private Future<HttpResponse<Buffer>> post(String call, String token, JsonObject body) {
+    return client.postAbs(base + call)
+      .bearerTokenAuthentication(token)
+      .timeout(TIMEOUT_MS)
+      .sendJsonObject(body);
+  }
+
+  private static Reply reply(String call, HttpResponse<Buffer> response) {
+    int status = response.statusCode();
+    if (status == 410) {
+      return Reply.GONE;
+    }
+    if (status / 100 != 2) {
+      throw new RefusedException(call, status, response.bodyAsString());
+    }
+    return Reply.OK;
+  }
+}
