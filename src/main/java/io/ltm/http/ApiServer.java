@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.ext.healthchecks.HealthCheckHandler;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -82,10 +81,20 @@ public class ApiServer extends VerticleBase {
     router.route("/internal/*").failureHandler(failures);
 
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP")));
-    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
+    router.get("/ready").handler(this::ready);
     router.route("/eventbus/*").subRouter(bridge.router());
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;
+  }
+
+  /** 200 when every dependency answers, else 503; the body names each check's outcome. */
+  private void ready(RoutingContext ctx) {
+    readiness.checkStatus().onComplete(ar -> {
+      boolean up = ar.succeeded() && ar.result().getUp();
+      io.vertx.core.json.JsonObject body = ar.succeeded() ? ar.result().toJson()
+        : new io.vertx.core.json.JsonObject().put("status", "DOWN");
+      ctx.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
+    });
   }
 
   /** Runs a root handler for API calls only (not the contract itself, which is public), else passes through. */
