@@ -3,7 +3,6 @@ package io.ltm.agent;
 import io.ltm.stream.domain.Rendition;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,10 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,37 +29,12 @@ class AgentVerticleIT {
     new Rendition("lo", 160, 90, 150, 15, 48));
 
   Vertx vertx;
-  HttpServer home;
-  final AtomicReference<Pipeline> pipeline = new AtomicReference<>();
-  final AtomicInteger heartbeatAnswer = new AtomicInteger(204);
-  final BlockingQueue<JsonObject> statuses = new LinkedBlockingQueue<>();
-  final BlockingQueue<JsonObject> heartbeats = new LinkedBlockingQueue<>();
+  final StandInHome home = new StandInHome();
 
   @BeforeEach
   void startHome() throws Exception {
     vertx = Vertx.vertx();
-    home = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-      String auth = req.getHeader("Authorization");
-      String path = req.path();
-      if (path.equals("/internal/agents/mch_it/hello")) {
-        if (!"Bearer boot-token".equals(auth)) {
-          req.response().setStatusCode(401).end();
-          return;
-        }
-        req.response().putHeader("Content-Type", "application/json")
-          .end(PipelineJsonTest.toJson(pipeline.get()).put("futureField", 1).encode());
-      } else if (!("Bearer " + pipeline.get().agentToken()).equals(auth)) {
-        req.response().setStatusCode(401).end();
-      } else if (path.endsWith("/status")) {
-        statuses.add(body.toJsonObject());
-        req.response().setStatusCode(204).end();
-      } else if (path.endsWith("/heartbeat")) {
-        heartbeats.add(body.toJsonObject());
-        req.response().setStatusCode(heartbeatAnswer.get()).end();
-      } else {
-        req.response().setStatusCode(404).end();
-      }
-    })).listen(0, "127.0.0.1"));
+    await(home.listen(vertx));
   }
 
   @AfterEach
@@ -79,23 +50,22 @@ class AgentVerticleIT {
   }
 
   AgentVerticle agent(Path workDir, String token) {
-    return new AgentVerticle(new AgentOptions("mch_it", "http://127.0.0.1:" + home.actualPort() + "/", workDir,
-      token));
+    return new AgentVerticle(new AgentOptions(StandInHome.MACHINE, home.url(), workDir, token));
   }
 
   @Test
   void reportsReadyThenLiveServesHlsToBrowsersAndStopsFfmpegWhenTheServerAnswers410(@TempDir Path dir)
     throws Exception {
-    pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.TEST_PATTERN, null), "ultrafast"));
-    AgentVerticle agent = agent(dir, "boot-token");
+    home.pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.TEST_PATTERN, null), "ultrafast"));
+    AgentVerticle agent = agent(dir, StandInHome.BOOTSTRAP_TOKEN);
     await(vertx.deployVerticle(agent));
 
-    JsonObject ready = next(statuses, 5);
+    JsonObject ready = next(home.statuses, 5);
     assertThat(ready.getString("state")).isEqualTo("READY");
     String previewUrl = ready.getString("previewUrl");
     assertThat(previewUrl).matches("http://127\\.0\\.0\\.1:\\d+/hls/master\\.m3u8");
     assertThat(ready.containsKey("ingestUrl")).isFalse();
-    assertThat(next(statuses, 15).getString("state")).isEqualTo("LIVE");
+    assertThat(next(home.statuses, 15).getString("state")).isEqualTo("LIVE");
 
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> master = http.send(HttpRequest.newBuilder(URI.create(previewUrl)).build(),
@@ -120,19 +90,19 @@ class AgentVerticleIT {
     assertThat(progress.getDouble("fps")).isNotNull();
     assertThat(ffmpegChildren()).hasSize(1);
 
-    heartbeatAnswer.set(410);
+    home.heartbeatAnswer.set(410);
     assertThat(await(agent.terminated())).isZero();
     assertThat(ffmpegChildren()).isEmpty();
   }
 
   @Test
   void ffmpegThatCannotRunIsReportedFailedWithItsErrorAndEndsTheAgentWithOne(@TempDir Path dir) throws Exception {
-    pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.TEST_PATTERN, null), "no-such-preset"));
-    AgentVerticle agent = agent(dir, "boot-token");
+    home.pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.TEST_PATTERN, null), "no-such-preset"));
+    AgentVerticle agent = agent(dir, StandInHome.BOOTSTRAP_TOKEN);
     await(vertx.deployVerticle(agent));
 
-    assertThat(next(statuses, 5).getString("state")).isEqualTo("READY");
-    JsonObject failed = next(statuses, 10);
+    assertThat(next(home.statuses, 5).getString("state")).isEqualTo("READY");
+    JsonObject failed = next(home.statuses, 10);
     assertThat(failed.getString("state")).isEqualTo("FAILED");
     assertThat(failed.getString("reason")).startsWith("ffmpeg exited with code ").contains(":");
     assertThat(await(agent.terminated())).isEqualTo(1);
@@ -140,19 +110,19 @@ class AgentVerticleIT {
 
   @Test
   void wrongBootstrapTokenFailsTheStart(@TempDir Path dir) {
-    pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.TEST_PATTERN, null), "ultrafast"));
+    home.pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.TEST_PATTERN, null), "ultrafast"));
     assertThatThrownBy(() -> await(vertx.deployVerticle(agent(dir, "stolen"))))
       .hasMessageContaining("401");
-    assertThat(statuses).isEmpty();
+    assertThat(home.statuses).isEmpty();
   }
 
   @Test
   void rtmpPublisherMakesTheStreamLiveAndItsCleanDepartureIsInputLostNotFailure(@TempDir Path dir)
     throws Exception {
-    pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.RTMP, "sk_it"), "ultrafast"));
-    await(vertx.deployVerticle(agent(dir, "boot-token")));
+    home.pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.RTMP, "sk_it"), "ultrafast"));
+    await(vertx.deployVerticle(agent(dir, StandInHome.BOOTSTRAP_TOKEN)));
 
-    JsonObject ready = next(statuses, 5);
+    JsonObject ready = next(home.statuses, 5);
     assertThat(ready.getString("state")).isEqualTo("READY");
     String ingestUrl = ready.getString("ingestUrl");
     assertThat(ingestUrl).matches("rtmp://127\\.0\\.0\\.1:\\d+/live/sk_it");
@@ -160,23 +130,38 @@ class AgentVerticleIT {
     Process publisher = null;
     try {
       publisher = FfmpegPipelineIT.publish(dir, ffmpegChildren().get(0), ingestUrl);
-      assertThat(next(statuses, 15).getString("state")).isEqualTo("LIVE");
+      assertThat(next(home.statuses, 15).getString("state")).isEqualTo("LIVE");
       assertThat(publisher.waitFor(15, TimeUnit.SECONDS)).isTrue();
-      assertThat(next(statuses, 10).getString("state")).isEqualTo("INPUT_LOST");
+      assertThat(next(home.statuses, 10).getString("state")).isEqualTo("INPUT_LOST");
     } finally {
       FfmpegPipelineIT.stop(publisher);
     }
     // ffmpeg listens again for the publisher's return; heartbeats pace the wait for the restart.
     for (int i = 0; i < 5 && ffmpegChildren().isEmpty(); i++) {
-      next(heartbeats, 5);
+      next(home.heartbeats, 5);
     }
     assertThat(ffmpegChildren()).hasSize(1);
-    assertThat(statuses).as("no FAILED after INPUT_LOST").isEmpty();
+    assertThat(home.statuses).as("no FAILED after INPUT_LOST").isEmpty();
+  }
+
+  @Test
+  void agentThatCannotReachTheServerForTenHeartbeatsStopsFfmpegAndEndsWithOne(@TempDir Path dir) throws Exception {
+    home.pipeline.set(pipelineOf(new Pipeline.Input(Pipeline.Input.TEST_PATTERN, null), "ultrafast"));
+    AgentVerticle agent = new AgentVerticle(new AgentOptions(StandInHome.MACHINE, home.url(), dir,
+      StandInHome.BOOTSTRAP_TOKEN), 0);
+    await(vertx.deployVerticle(agent));
+    assertThat(next(home.statuses, 5).getString("state")).isEqualTo("READY");
+    assertThat(ffmpegChildren()).hasSize(1);
+
+    await(home.server.close());
+    // 10 heartbeats of 1 s: the floor of 30 s is lowered to 0 for this test only.
+    assertThat(await(agent.terminated())).isEqualTo(1);
+    assertThat(ffmpegChildren()).isEmpty();
   }
 
   JsonObject awaitHeartbeatWithFrames() throws InterruptedException {
     for (int i = 0; i < 10; i++) {
-      JsonObject beat = next(heartbeats, 5);
+      JsonObject beat = next(home.heartbeats, 5);
       JsonObject progress = beat.getJsonObject("progress");
       if (progress.getLong("frame") > 0) {
         return progress;
@@ -186,9 +171,7 @@ class AgentVerticleIT {
   }
 
   static JsonObject next(BlockingQueue<JsonObject> queue, int seconds) throws InterruptedException {
-    JsonObject value = queue.poll(seconds, TimeUnit.SECONDS);
-    assertThat(value).as("a call within %d s", seconds).isNotNull();
-    return value;
+    return StandInHome.next(queue, seconds);
   }
 
   /** Processes this JVM started as ffmpeg (the agent's children); publishers are started by name "ffmpeg" too. */
