@@ -1,7 +1,5 @@
 package io.ltm.agent;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -26,10 +24,6 @@ final class HomeClient {
 
   static final long TIMEOUT_MS = 5_000;
 
-  // The server may add fields to the pipeline; an older agent should still run what it understands.
-  private static final ObjectMapper JSON = new ObjectMapper()
-    .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-
   private final WebClient client;
   private final String base;
 
@@ -45,7 +39,7 @@ final class HomeClient {
         throw new RefusedException("hello", response.statusCode(), response.bodyAsString());
       }
       try {
-        return JSON.readValue(response.bodyAsString(), Pipeline.class);
+        return PipelineJson.fromJson(response.bodyAsJsonObject());
       } catch (Exception e) {
         throw new IllegalStateException("hello answered a pipeline the agent cannot read: " + e.getMessage(), e);
       }

@@ -60,7 +60,7 @@ class FfmpegPipelineIT {
       port), dir, "ffmpeg");
     Process publisher = null;
     try {
-      publisher = publish(dir, listener, "rtmp://127.0.0.1:" + port + "/live/sk_it");
+      publisher = publish(dir, listener.toHandle(), "rtmp://127.0.0.1:" + port + "/live/sk_it");
       assertThat(publisher.waitFor(15, TimeUnit.SECONDS)).as("publisher finished").isTrue();
       assertThat(publisher.exitValue()).as("publisher exit, stderr: %s", stderr(dir, "publisher")).isZero();
       // The agent relies on this: a publisher that leaves cleanly ends ffmpeg with 0 (→ INPUT_LOST, listen again).
@@ -76,7 +76,7 @@ class FfmpegPipelineIT {
   }
 
   /** Retries while the listener is not yet accepting: a refused publisher ends at once with an error. */
-  static Process publish(Path dir, Process listener, String url) throws Exception {
+  static Process publish(Path dir, ProcessHandle listener, String url) throws Exception {
     List<String> command = List.of("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
       "-re", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=15",
       "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",

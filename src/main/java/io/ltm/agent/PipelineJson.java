@@ -1,0 +1,44 @@
+package io.ltm.agent;
+
+import io.ltm.stream.domain.Rendition;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the {@code hello} answer into a {@link Pipeline} field by field. Mapped by hand rather than through
+ * Jackson databind so the agent depends only on the field names of the contract, and fields the server adds
+ * later are simply ignored.
+ */
+final class PipelineJson {
+
+  private PipelineJson() {
+  }
+
+  static Pipeline fromJson(JsonObject json) {
+    JsonObject input = required(json.getJsonObject("input"), "input");
+    JsonObject hls = required(json.getJsonObject("hls"), "hls");
+    JsonArray ladder = required(json.getJsonArray("renditions"), "renditions");
+    List<Rendition> renditions = new ArrayList<>();
+    for (int i = 0; i < ladder.size(); i++) {
+      JsonObject r = ladder.getJsonObject(i);
+      renditions.add(new Rendition(r.getString("name"), r.getInteger("width"), r.getInteger("height"),
+        r.getInteger("videoBitrateKbps"), r.getInteger("fps"), r.getInteger("audioBitrateKbps")));
+    }
+    return new Pipeline(json.getString("machineId"), json.getString("streamId"),
+      required(json.getString("agentToken"), "agentToken"), json.getInteger("heartbeatSeconds", 2),
+      new Pipeline.Input(required(input.getString("kind"), "input.kind"), input.getString("streamKey")),
+      List.copyOf(renditions),
+      new Pipeline.Hls(hls.getInteger("segmentSeconds"), hls.getInteger("listSize")),
+      json.getString("x264Preset", "veryfast"), json.getString("advertisedHost", "localhost"));
+  }
+
+  private static <T> T required(T value, String field) {
+    if (value == null) {
+      throw new IllegalArgumentException("pipeline has no " + field);
+    }
+    return value;
+  }
+}
