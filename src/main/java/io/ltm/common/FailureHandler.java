@@ -13,12 +13,21 @@ import io.vertx.openapi.validation.ValidatorException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * The one place a failure becomes an HTTP answer. Known failures map to 4xx with the error JSON and are
  * logged without a stack trace; anything else is a 500 whose details stay in the log, never in the body.
  */
 public class FailureHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
+  private static final Set<String> WRAPPERS = Set.of("properties", "additionalProperties", "items", "allOf", "$ref");
+  private static final Pattern REQUIRED = Pattern.compile("required property \"([^\"]+)\"");
 
   @Override
   public void handle(RoutingContext ctx) {
@@ -40,6 +49,10 @@ public class FailureHandler implements Handler<RoutingContext> {
 
   static ApiException toApiException(RoutingContext ctx) {
     Throwable failure = ctx.failure();
+    // The contract's validation handler wraps its verdict in a 400 HttpException.
+    if (failure instanceof HttpException http && http.getCause() instanceof ValidatorException) {
+      failure = http.getCause();
+    }
     if (failure instanceof ApiException api) {
       return api;
     }
@@ -66,20 +79,52 @@ public class FailureHandler implements Handler<RoutingContext> {
     return new ApiException(500, "internal", "something went wrong on our side; it has been logged", null, null);
   }
 
+  /**
+   * The validator reports a flat list in which wrapper keywords ("properties", "additionalProperties") echo the
+   * real mistake; the most specific keyword names it. Only when nothing else failed is a property truly unknown.
+   */
   private static ApiException fromSchema(SchemaValidationException e) {
-    OutputUnit unit = e.getOutputUnit();
-    // The deepest error names the offending field best (e.g. "/quantity" rather than the body root).
-    OutputUnit leaf = unit;
-    while (leaf.getErrors() != null && !leaf.getErrors().isEmpty()) {
-      leaf = leaf.getErrors().get(leaf.getErrors().size() - 1);
+    List<OutputUnit> errors = new ArrayList<>();
+    collect(e.getOutputUnit(), errors);
+    OutputUnit specific = errors.stream()
+      .filter(u -> !WRAPPERS.contains(lastSegment(u.getKeywordLocation())))
+      .max(Comparator.comparingInt(u -> u.getKeywordLocation().length()))
+      .orElse(null);
+    if (specific != null) {
+      String field = fieldOf(specific.getInstanceLocation());
+      Matcher required = REQUIRED.matcher(String.valueOf(specific.getError()));
+      if (required.find()) {
+        String missing = field == null ? required.group(1) : field + "." + required.group(1);
+        return ApiException.badRequest("missing_field", missing + " is required", missing);
+      }
+      String prefix = field == null ? "" : field + ": ";
+      return ApiException.badRequest("invalid_field", prefix + specific.getError(), field);
     }
-    String location = leaf.getInstanceLocation();
-    String field = location == null ? null : location.replaceFirst("^#?/?", "").replace('/', '.');
-    String message = leaf.getError() != null ? leaf.getError() : e.getMessage();
-    if (message != null && message.contains("additional") || (unit.getError() != null && unit.getError().contains("additional"))) {
-      return ApiException.badRequest("unknown_field", message, field == null || field.isEmpty() ? null : field);
+    OutputUnit unknown = errors.stream()
+      .max(Comparator.comparingInt(u -> String.valueOf(u.getInstanceLocation()).length()))
+      .orElse(e.getOutputUnit());
+    String field = fieldOf(unknown.getInstanceLocation());
+    return ApiException.badRequest("unknown_field", "unknown field " + (field == null ? "" : "'" + field + "'"), field);
+  }
+
+  private static void collect(OutputUnit unit, List<OutputUnit> into) {
+    if (unit.getErrors() == null || unit.getErrors().isEmpty()) {
+      if (unit.getKeywordLocation() != null) {
+        into.add(unit);
+      }
+      return;
     }
-    return ApiException.badRequest("invalid_field", message, field == null || field.isEmpty() ? null : field);
+    unit.getErrors().forEach(child -> collect(child, into));
+  }
+
+  private static String lastSegment(String location) {
+    return location == null ? "" : location.substring(location.lastIndexOf('/') + 1);
+  }
+
+  /** "#/input/kind" → "input.kind"; the body root → null. */
+  private static String fieldOf(String instanceLocation) {
+    String path = instanceLocation == null ? "" : instanceLocation.replaceFirst("^#?/?", "").replace('/', '.');
+    return path.isEmpty() ? null : path;
   }
 
   private static ApiException fromStatus(int status, String payload) {
