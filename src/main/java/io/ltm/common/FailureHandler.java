@@ -65,7 +65,10 @@ public class FailureHandler implements Handler<RoutingContext> {
       return fromSchema(schema);
     }
     if (failure instanceof ValidatorException validation) {
-      return ApiException.badRequest("invalid_request", validation.getMessage(), null);
+      String message = String.valueOf(validation.getMessage());
+      return message.contains("can't be decoded")
+        ? ApiException.badRequest("malformed_json", "the request body is not valid JSON", null)
+        : ApiException.badRequest("invalid_request", message, null);
     }
     if (failure instanceof DecodeException) {
       return ApiException.badRequest("malformed_json", "the request body is not valid JSON", null);

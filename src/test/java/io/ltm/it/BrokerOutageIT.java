@@ -1,0 +1,49 @@
+package io.ltm.it;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * RabbitMQ is stopped for real ({@code rabbitmqctl stop_app}) while a customer buys and starts a stream: the
+ * purchase and the start succeed from MySQL alone, and provisioning completes once the broker is back.
+ */
+class BrokerOutageIT extends LtmTestBase {
+
+  @Test
+  void purchaseDuringBrokerOutageSucceedsAndProvisionsOnceTheBrokerIsBack() throws Exception {
+    ApiClient api = api(newAccountKey("outage"));
+    JsonObject stream;
+    String id;
+    try {
+      assertThat(TestEnv.rabbitmqctl("stop_app")).isZero();
+      Await.until("readiness to report the broker down", Duration.ofSeconds(15),
+        () -> api.withKey(null).get("/ready").status() == 503 ? true : null);
+
+      stream = buy(api, "mobile", "test-pattern");
+      id = stream.getString("id");
+      ApiClient.Reply started = api.post("/api/v1/streams/" + id + "/start", null);
+      assertThat(started.status()).isEqualTo(202);
+      assertThat(count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")).isPositive();
+      assertThat(api.get("/api/v1/streams/" + id).json().getString("state")).isEqualTo("PROVISIONING");
+    } finally {
+      assertThat(TestEnv.rabbitmqctl("start_app")).isZero();
+    }
+
+    JsonObject live = awaitState(api, id, "LIVE", Duration.ofSeconds(90));
+    assertThat(live.getString("previewUrl")).isNotBlank();
+    String orderState = Await.until("the order to become ACTIVE", Duration.ofSeconds(30), () -> {
+      String state = api.get("/api/v1/orders/" + stream.getString("orderId")).json().getString("state");
+      return "ACTIVE".equals(state) ? state : null;
+    });
+    assertThat(orderState).isEqualTo("ACTIVE");
+    Await.until("the outbox to drain", Duration.ofSeconds(30),
+      () -> count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == 0 ? true : null);
+
+    api.post("/api/v1/streams/" + id + "/stop", null);
+    awaitState(api, id, "STOPPED", Duration.ofSeconds(30));
+  }
+}
