@@ -86,16 +86,33 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     }
   }
 
+  /** The built-in defaults, with the file named by {@code LTM_CONFIG} (if any) laid over them key by key. */
   private static JsonNode readDefaults(String file) throws IOException {
-    if (file != null && !file.isBlank()) {
-      return YAML.readTree(Files.readString(Path.of(file)));
-    }
+    JsonNode defaults;
     try (InputStream in = LtmConfig.class.getResourceAsStream("/ltm.yaml")) {
       if (in == null) {
         throw new IOException("ltm.yaml is missing from the classpath");
       }
-      return YAML.readTree(in);
+      defaults = YAML.readTree(in);
     }
+    if (file != null && !file.isBlank()) {
+      JsonNode overrides = YAML.readTree(Files.readString(Path.of(file)));
+      if (overrides instanceof ObjectNode overrideTree) {
+        merge((ObjectNode) defaults, overrideTree);
+      }
+    }
+    return defaults;
+  }
+
+  private static void merge(ObjectNode into, ObjectNode from) {
+    from.properties().forEach(entry -> {
+      JsonNode existing = into.get(entry.getKey());
+      if (existing instanceof ObjectNode existingTree && entry.getValue() instanceof ObjectNode fromTree) {
+        merge(existingTree, fromTree);
+      } else {
+        into.set(entry.getKey(), entry.getValue());
+      }
+    });
   }
 
   private static void set(ObjectNode tree, String path, String value) {

@@ -177,6 +177,17 @@ class LtmConfigTest {
   }
 
   @Test
+  void partialConfigFileKeepsEveryDefaultItDoesNotName(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("partial.yaml");
+    Files.writeString(file, "http:\n  port: 9000\n");
+    LtmConfig partial = LtmConfig.load(Map.of("LTM_CONFIG", file.toString()));
+    assertThat(partial.http().port()).isEqualTo(9000);
+    assertThat(partial.http().maxBodyBytes()).isEqualTo(DEFAULTS.http().maxBodyBytes());
+    assertThat(partial.mysql()).isEqualTo(DEFAULTS.mysql());
+    assertThat(partial.cloud()).isEqualTo(DEFAULTS.cloud());
+  }
+
+  @Test
   void blankConfigVariableMeansTheDefaults() {
     assertThat(LtmConfig.load(Map.of("LTM_CONFIG", " "))).isEqualTo(DEFAULTS);
   }
