@@ -1,6 +1,10 @@
 package io.ltm;
 
 import io.ltm.account.AccountEndpoint;
+import io.ltm.account.Accounts;
+import io.ltm.account.SessionEndpoint;
+import io.ltm.account.Sessions;
+import io.ltm.account.Usage;
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
 import io.ltm.cloud.AgentCallsEndpoint;
@@ -53,6 +57,10 @@ public final class Ltm {
     this.pool = Database.pool(vertx, config.mysql());
   }
 
+  public Vertx vertx() {
+    return vertx;
+  }
+
   public Pool pool() {
     return pool;
   }
@@ -65,16 +73,18 @@ public final class Ltm {
   /** API, event bridge, outbox relay, event relay. */
   public Future<Void> deployServer() {
     ApiKeys apiKeys = new ApiKeys(pool);
+    Sessions sessions = new Sessions(pool);
     OfferRepository offers = new OfferRepository();
-    EventBridge bridge = new EventBridge(vertx, pool, apiKeys);
+    EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions);
     bridge.registerReplay();
     List<io.ltm.http.Endpoint> endpoints = List.of(
-      new AccountEndpoint(),
+      new SessionEndpoint(vertx, new Accounts(pool), sessions),
+      new AccountEndpoint(apiKeys, new Usage(pool)),
       new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
       new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
       new EventsEndpoint(pool));
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions);
-    apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys), endpoints, bridge, agentCalls::addRoutes,
+    apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys, sessions), endpoints, bridge, agentCalls::addRoutes,
       readiness());
     return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()))
       .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq())))

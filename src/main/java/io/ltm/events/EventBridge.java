@@ -2,6 +2,8 @@ package io.ltm.events;
 
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
+import io.ltm.account.SessionEndpoint;
+import io.ltm.account.Sessions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -11,12 +13,19 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import io.vertx.sqlclient.Pool;
 
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
- * The SockJS event-bus bridge. A browser may register only on {@code ltm.account.<its account>} and may send
- * only to the replay address; both need its API key in the frame's headers ({@code authorization: Bearer …}).
- * The replay request is rewritten with the authenticated account id, so a client cannot ask for another's events.
+ * The SockJS event-bus bridge. A client may register only on {@code ltm.account.<its account>} and may send
+ * only to the replay address. It is authenticated per frame: by the API key in the frame's headers
+ * ({@code authorization: Bearer …}, for programs), else by the session cookie its SockJS handshake carried (a
+ * signed-in browser). The replay request is rewritten with the authenticated account id, so a client cannot ask
+ * for another's events. When a session signs out, the sockets it opened on this node are closed.
  */
 public class EventBridge {
   private static final int REPLAY_LIMIT = 1000;
@@ -24,11 +33,15 @@ public class EventBridge {
   private final Vertx vertx;
   private final Pool pool;
   private final ApiKeys apiKeys;
+  private final Sessions sessions;
+  /** Sockets registered through a session, by the session's token hash: closed when it signs out. */
+  private final Map<String, Set<SockJSSocket>> sessionSockets = new ConcurrentHashMap<>();
 
-  public EventBridge(Vertx vertx, Pool pool, ApiKeys apiKeys) {
+  public EventBridge(Vertx vertx, Pool pool, ApiKeys apiKeys, Sessions sessions) {
     this.vertx = vertx;
     this.pool = pool;
     this.apiKeys = apiKeys;
+    this.sessions = sessions;
   }
 
   public Router router() {
@@ -41,6 +54,12 @@ public class EventBridge {
 
   /** Answers replay requests on this node; each server node has its own, so no request crosses nodes. */
   public void registerReplay() {
+    vertx.eventBus().<String>consumer(SessionEndpoint.SESSION_ENDED, msg -> {
+      Set<SockJSSocket> sockets = sessionSockets.remove(msg.body());
+      if (sockets != null) {
+        sockets.forEach(SockJSSocket::close);
+      }
+    });
     vertx.eventBus().<JsonObject>localConsumer(EventTypes.REPLAY_ADDRESS, msg -> {
       JsonObject body = msg.body();
       String accountId = body.getString("accountId");
@@ -57,6 +76,9 @@ public class EventBridge {
 
   private void guard(BridgeEvent event) {
     BridgeEventType type = event.type();
+    if (type == BridgeEventType.SOCKET_CLOSED) {
+      forget(event.socket());
+    }
     if (type != BridgeEventType.REGISTER && type != BridgeEventType.SEND && type != BridgeEventType.PUBLISH) {
       event.complete(true);
       return;
@@ -64,15 +86,24 @@ public class EventBridge {
     JsonObject raw = event.getRawMessage();
     JsonObject headers = raw == null ? null : raw.getJsonObject("headers");
     String key = ApiKeyAuthHandler.bearer(headers == null ? null : headers.getString("authorization"));
-    if (key == null) {
+    String cookie = event.socket().headers() == null ? null
+      : ApiKeyAuthHandler.cookie(event.socket().headers().get("Cookie"), ApiKeyAuthHandler.SESSION_COOKIE);
+    if (key == null && cookie == null) {
       event.complete(false);
       return;
     }
-    apiKeys.authenticate(key).recover(err -> Future.succeededFuture(null)).onSuccess(principal -> {
+    Future<Sessions.Session> session = key != null ? Future.succeededFuture(null) : sessions.find(cookie);
+    Future<ApiKeys.Principal> caller = key != null ? apiKeys.authenticate(key)
+      : session.map(s -> s == null ? null : s.principal());
+    caller.recover(err -> Future.succeededFuture(null)).onSuccess(principal -> {
       if (principal == null) {
         event.complete(false);
       } else if (type == BridgeEventType.REGISTER) {
-        event.complete(EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address")));
+        boolean own = EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address"));
+        if (own && key == null) {
+          sessionSockets.computeIfAbsent(session.result().tokenHash(), k -> ConcurrentHashMap.newKeySet()).add(event.socket());
+        }
+        event.complete(own);
       } else if (type == BridgeEventType.SEND && EventTypes.REPLAY_ADDRESS.equals(raw.getString("address"))) {
         Object requested = raw.getValue("body");
         long after = requested instanceof JsonObject json ? json.getLong("after", 0L) : 0L;
@@ -84,5 +115,10 @@ public class EventBridge {
         event.complete(false);
       }
     });
+  }
+
+  private void forget(SockJSSocket socket) {
+    sessionSockets.values().forEach(sockets -> sockets.remove(socket));
+    sessionSockets.values().removeIf(Set::isEmpty);
   }
 }
