@@ -45,7 +45,12 @@ public class Sessions {
     if (token == null || token.isEmpty() || token.length() > 100) {
       return Future.succeededFuture(null);
     }
-    return pool.preparedQuery(FIND).execute(Tuple.of(Ids.sha256(token)))
+    return findByHash(Ids.sha256(token), token);
+  }
+
+  /** The live session with this token hash (the event bridge keeps only the hash), or null. */
+  public Future<Session> findByHash(String tokenHash, String token) {
+    return pool.preparedQuery(FIND).execute(Tuple.of(tokenHash))
       .map(rows -> {
         if (rows.size() == 0) {
           return null;

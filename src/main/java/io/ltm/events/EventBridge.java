@@ -9,7 +9,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.ext.web.handler.SimpleAuthenticationHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -29,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public class EventBridge {
   private static final int REPLAY_LIMIT = 1000;
+  private static final String SESSION_HASH = "ltmSession";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -49,7 +54,27 @@ public class EventBridge {
       .addInboundPermitted(new PermittedOptions().setAddress(EventTypes.REPLAY_ADDRESS))
       .addOutboundPermitted(new PermittedOptions().setAddressRegex(EventTypes.ACCOUNT_ADDRESS_PREFIX.replace(".", "\\.") + ".+"))
       .setPingTimeout(30_000);
-    return SockJSHandler.create(vertx).bridge(options, this::guard);
+    // SockJS strips cookies from the socket's headers; the handshake's authenticated user is what it keeps.
+    // So a request that carries the session cookie is authenticated here, and the socket remembers the session.
+    SimpleAuthenticationHandler bySession = SimpleAuthenticationHandler.create().authenticate(ctx ->
+      sessions.find(sessionCookie(ctx)).compose(session -> session == null
+        ? Future.failedFuture(new HttpException(401, "the session has ended: sign in again"))
+        : Future.succeededFuture(User.create(new JsonObject()
+          .put("sub", session.principal().accountId()).put(SESSION_HASH, session.tokenHash())))));
+    Router router = Router.router(vertx);
+    router.route().handler(ctx -> {
+      if (sessionCookie(ctx) == null) {
+        ctx.next();
+      } else {
+        bySession.handle(ctx);
+      }
+    });
+    router.route().subRouter(SockJSHandler.create(vertx).bridge(options, this::guard));
+    return router;
+  }
+
+  private static String sessionCookie(RoutingContext ctx) {
+    return ApiKeyAuthHandler.cookie(ctx.request().getHeader("Cookie"), ApiKeyAuthHandler.SESSION_COOKIE);
   }
 
   /** Answers replay requests on this node; each server node has its own, so no request crosses nodes. */
@@ -86,13 +111,15 @@ public class EventBridge {
     JsonObject raw = event.getRawMessage();
     JsonObject headers = raw == null ? null : raw.getJsonObject("headers");
     String key = ApiKeyAuthHandler.bearer(headers == null ? null : headers.getString("authorization"));
-    String cookie = event.socket().headers() == null ? null
-      : ApiKeyAuthHandler.cookie(event.socket().headers().get("Cookie"), ApiKeyAuthHandler.SESSION_COOKIE);
-    if (key == null && cookie == null) {
+    User user = event.socket().webUser();
+    String sessionHash = user == null ? null : user.principal().getString(SESSION_HASH);
+    if (key == null && sessionHash == null) {
       event.complete(false);
       return;
     }
-    Future<Sessions.Session> session = key != null ? Future.succeededFuture(null) : sessions.find(cookie);
+    // Checked again on every frame: a session that signed out since the handshake opens nothing more.
+    Future<Sessions.Session> session = key != null ? Future.succeededFuture(null)
+      : sessions.findByHash(sessionHash, null);
     Future<ApiKeys.Principal> caller = key != null ? apiKeys.authenticate(key)
       : session.map(s -> s == null ? null : s.principal());
     caller.recover(err -> Future.succeededFuture(null)).onSuccess(principal -> {
@@ -101,7 +128,7 @@ public class EventBridge {
       } else if (type == BridgeEventType.REGISTER) {
         boolean own = EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address"));
         if (own && key == null) {
-          sessionSockets.computeIfAbsent(session.result().tokenHash(), k -> ConcurrentHashMap.newKeySet()).add(event.socket());
+          sessionSockets.computeIfAbsent(sessionHash, k -> ConcurrentHashMap.newKeySet()).add(event.socket());
         }
         event.complete(own);
       } else if (type == BridgeEventType.SEND && EventTypes.REPLAY_ADDRESS.equals(raw.getString("address"))) {

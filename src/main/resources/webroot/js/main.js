@@ -1,0 +1,593 @@
+// LTM console: a single-page app in plain JS modules, served from the jar. Globals from vendor/: SockJS,
+// EventBus, Hls.
+import { api, ApiError, setCsrfToken, showErrors, uuid } from './api.js';
+import { Bus } from './bus.js';
+import { $, h, badge, money, seconds } from './dom.js';
+import { progressOf } from './progress.js';
+
+const ACTIVE = ['PROVISIONING', 'STARTING', 'READY', 'LIVE', 'STOPPING'];
+
+const app = {
+  me: null,
+  offers: new Map(),
+  streams: new Map(),
+  events: [], // every event of the account applied so far, in seq order
+  lastSeq: 0,
+  bus: null,
+  view: null, // { name, streamId, refresh(), dispose() }
+  health: new Map(), // streamId -> last stream.health detail
+  thumbs: new Map(), // streamId -> last thumbnail URL
+  applied: [], // seqs applied, for tests: strictly increasing, no duplicate
+};
+window.ltmConsole = {
+  killSocket: (holdMs) => app.bus && app.bus.kill(holdMs),
+  appliedSeqs: () => [...app.applied],
+  lastSeq: () => app.lastSeq,
+  replayedCount: () => (app.bus ? app.bus.replayed : 0),
+};
+
+// ---------------------------------------------------------------- session
+
+async function boot() {
+  try {
+    const s = await api('GET', '/session');
+    await signedIn(s);
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 401) console.warn(e);
+    showSignIn();
+  }
+}
+
+async function signedIn(session) {
+  app.me = session;
+  setCsrfToken(session.csrfToken);
+  $('#nav').hidden = false;
+  $('#sign-out').hidden = false;
+  $('#who').textContent = `${session.name} · ${session.email}`;
+  await Promise.all([loadOffers(), loadHistory(), loadStreams()]);
+  app.bus = new Bus(session.accountId, app.lastSeq, onEvent, setBusStatus);
+  app.bus.start();
+  if (!location.hash || location.hash.startsWith('#/signin')) location.hash = '#/streams';
+  route();
+}
+
+function signedOut() {
+  if (app.bus) app.bus.stop();
+  app.bus = null;
+  app.me = null;
+  setCsrfToken('');
+  app.streams.clear();
+  app.events = [];
+  app.lastSeq = 0;
+  $('#nav').hidden = true;
+  $('#sign-out').hidden = true;
+  $('#who').textContent = '';
+  showSignIn();
+}
+
+window.addEventListener('ltm:signed-out', () => { if (app.me) signedOut(); });
+
+$('#sign-out').addEventListener('click', async () => {
+  try { await api('DELETE', '/session'); } catch (e) { console.warn(e); }
+  signedOut();
+});
+
+function showSignIn() {
+  disposeView();
+  const form = h('form', { class: 'panel signin', 'data-testid': 'signin-form', novalidate: true },
+    h('h2', {}, 'Sign in'),
+    h('label', {}, 'E-mail', h('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
+    h('p', { class: 'error', 'data-error-for': 'email' }),
+    h('label', {}, 'Password', h('input', { name: 'password', type: 'password', autocomplete: 'current-password',
+      required: true })),
+    h('p', { class: 'error', 'data-error-for': 'password' }),
+    h('p', { class: 'error', 'data-error-for': '' }),
+    h('button', { type: 'submit' }, 'Sign in'),
+    h('p', { class: 'muted' }, '`ltm dev` prints the demo account\'s e-mail and password when it starts.'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showErrors(form, null);
+    const button = $('button', form);
+    button.disabled = true;
+    button.textContent = 'Signing in…';
+    try {
+      const s = await api('POST', '/session', { body: { email: form.email.value.trim(), password: form.password.value } });
+      form.password.value = '';
+      location.hash = '#/streams';
+      await signedIn(s);
+    } catch (e) {
+      showErrors(form, e);
+      button.disabled = false;
+      button.textContent = 'Sign in';
+    }
+  });
+  $('#view').replaceChildren(form);
+  setBusStatus('off', 'events: not connected');
+}
+
+// ---------------------------------------------------------------- data
+
+async function loadOffers() {
+  const page = await api('GET', '/offers');
+  app.offers = new Map((page.items || []).map((o) => [o.id, o]));
+}
+
+async function loadStreams() {
+  const page = await api('GET', '/streams');
+  app.streams = new Map((page.items || []).map((s) => [s.id, s]));
+}
+
+/** The account's history, so timelines and estimates have their past; live events continue from its end. */
+async function loadHistory() {
+  let after = 0;
+  const all = [];
+  for (let i = 0; i < 200; i++) {
+    const page = await api('GET', `/events?after=${after}&limit=1000`);
+    const items = page.items || [];
+    all.push(...items);
+    if (items.length < 1000) { after = Math.max(after, page.lastSeq || 0); break; }
+    after = items[items.length - 1].seq;
+  }
+  app.events = all;
+  app.lastSeq = after;
+}
+
+function onEvent(event) {
+  app.lastSeq = event.seq;
+  app.applied.push(event.seq);
+  app.events.push(event);
+  if (app.events.length > 5000) app.events.splice(0, app.events.length - 5000);
+  const s = event.streamId && app.streams.get(event.streamId);
+  if (event.type === 'stream.state') {
+    if (s) {
+      s.state = event.state;
+      s.stateReason = (event.detail && event.detail.reason) || (event.state === 'FAILED' ? s.stateReason : null);
+      s.allowedActions = allowedActions(event.state);
+      if (event.detail && event.detail.previewUrl) s.previewUrl = event.detail.previewUrl;
+      if (event.state === 'DELETED') app.streams.delete(event.streamId);
+      if (event.state === 'READY' || event.state === 'LIVE') refreshStream(event.streamId);
+    } else if (event.state !== 'DELETED') {
+      refreshStream(event.streamId);
+    }
+  } else if (event.type === 'stream.health') {
+    app.health.set(event.streamId, { ...(event.detail || {}), at: event.at });
+  } else if (event.type === 'stream.thumbnail') {
+    const url = (event.detail && (event.detail.url || event.detail.thumbnailUrl)) || null;
+    if (url) app.thumbs.set(event.streamId, url);
+  } else if (event.type === 'order.state') {
+    loadStreams().then(() => app.view && app.view.refresh()).catch(console.warn);
+  }
+  if (app.view) app.view.onEvent ? app.view.onEvent(event) : app.view.refresh();
+}
+
+/** The stream's other facts (preview URL, ingest) fresh from the API; its state stays the events'. */
+async function refreshStream(id) {
+  try {
+    const fresh = await api('GET', `/streams/${id}`);
+    const known = app.streams.get(id);
+    app.streams.set(id, known ? { ...fresh, state: known.state, allowedActions: known.allowedActions,
+      previewUrl: fresh.previewUrl || known.previewUrl } : fresh);
+    if (app.view) app.view.refresh();
+  } catch (e) { console.warn(e); }
+}
+
+function allowedActions(state) {
+  if (['CREATED', 'STOPPED', 'FAILED'].includes(state)) return ['start', 'delete'];
+  if (['PROVISIONING', 'STARTING', 'READY', 'LIVE'].includes(state)) return ['stop'];
+  return [];
+}
+
+function setBusStatus(kind, text) {
+  const el = $('#bus');
+  el.className = `bus bus-${kind}`;
+  el.dataset.state = kind;
+  $('#bus-text').textContent = text;
+  $('#bus-banner').hidden = !app.me || kind === 'on' || kind === 'connecting' && !app.bus?.attempts;
+}
+
+// ---------------------------------------------------------------- routing
+
+function disposeView() {
+  if (app.view && app.view.dispose) app.view.dispose();
+  app.view = null;
+}
+
+function route() {
+  if (!app.me) return;
+  disposeView();
+  const [, name, id] = (location.hash || '#/streams').split('/');
+  for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('current', a.dataset.nav === name);
+  if (name === 'catalog') app.view = catalogView();
+  else if (name === 'account') app.view = accountView();
+  else if (name === 'streams' && id) app.view = streamView(id);
+  else app.view = streamsView();
+  app.view.refresh();
+}
+window.addEventListener('hashchange', route);
+
+// ---------------------------------------------------------------- streams list
+
+function streamsView() {
+  const list = h('div', { class: 'stream-list', 'data-testid': 'stream-list' });
+  const root = h('section', { class: 'panel' }, h('div', { class: 'row spread' }, h('h2', {}, 'Streams'),
+    h('a', { href: '#/catalog', class: 'button' }, 'Buy streams')), list);
+  $('#view').replaceChildren(root);
+  return {
+    refresh() {
+      const streams = [...app.streams.values()].filter((s) => s.state !== 'DELETED');
+      if (streams.length === 0) {
+        list.replaceChildren(h('p', { class: 'muted', 'data-testid': 'no-streams' }, 'No streams yet: buy one in the catalog.'));
+        return;
+      }
+      list.replaceChildren(...streams.map((s) => h('a', { class: 'card stream-row', href: `#/streams/${s.id}`,
+        'data-testid': 'stream-row', 'data-stream-id': s.id },
+      h('strong', {}, s.name), h('code', { class: 'muted' }, s.id),
+      h('span', { class: 'muted' }, (app.offers.get(s.offerId) || {}).name || s.offerId), badge(s.state))));
+    },
+  };
+}
+
+// ---------------------------------------------------------------- catalog and purchase
+
+function catalogView() {
+  const root = h('section', { class: 'panel' }, h('h2', {}, 'Catalog'));
+  const grid = h('div', { class: 'offer-list' });
+  root.append(grid);
+  $('#view').replaceChildren(root);
+  for (const offer of app.offers.values()) grid.append(offerCard(offer));
+  return { refresh() {} };
+}
+
+function offerCard(offer) {
+  const quote = h('p', { class: 'quote', 'data-testid': 'quote' });
+  const form = h('form', { class: 'buy', 'data-testid': `buy-${offer.id}`, novalidate: true },
+    h('label', {}, 'Name', h('input', { name: 'name', maxlength: 120, placeholder: 'optional' })),
+    h('p', { class: 'error', 'data-error-for': 'name' }),
+    h('label', {}, 'Quantity', h('input', { name: 'quantity', type: 'number', min: 1, max: 10, value: 1 })),
+    h('p', { class: 'error', 'data-error-for': 'quantity' }),
+    h('label', {}, 'Input', h('select', { name: 'input.kind' },
+      h('option', { value: 'test-pattern' }, 'test pattern'), h('option', { value: 'rtmp' }, 'RTMP push'))),
+    h('p', { class: 'error', 'data-error-for': 'input.kind' }),
+    quote,
+    h('p', { class: 'error', 'data-error-for': 'offerId' }),
+    h('p', { class: 'error', 'data-error-for': '' }),
+    h('button', { type: 'submit' }, 'Buy'));
+  const updateQuote = async () => {
+    const q = Number(form.quantity.value) || 0;
+    // The price the offer states, times the quantity. TODO(issue 3): POST /api/v1/quotes prices a configured ladder.
+    quote.textContent = q > 0
+      ? `${q} × ${money(offer.pricePerHourCents, offer.currency)} = ${money(q * offer.pricePerHourCents, offer.currency)} per hour while running`
+      : '';
+  };
+  form.quantity.addEventListener('input', updateQuote);
+  updateQuote();
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showErrors(form, null);
+    const button = $('button', form);
+    button.disabled = true;
+    button.textContent = 'Buying…';
+    const body = { offerId: offer.id, quantity: Number(form.quantity.value), input: { kind: form['input.kind'].value } };
+    if (form.name.value.trim()) body.name = form.name.value.trim();
+    try {
+      const order = await api('POST', '/orders', { body, headers: { 'Idempotency-Key': uuid() } });
+      for (const s of order.streams || []) app.streams.set(s.id, s);
+      location.hash = order.streams && order.streams.length === 1 ? `#/streams/${order.streams[0].id}` : '#/streams';
+    } catch (e) {
+      showErrors(form, e);
+      button.disabled = false;
+      button.textContent = 'Buy';
+    }
+  });
+  return h('article', { class: 'card offer', 'data-offer-id': offer.id },
+    h('div', { class: 'row spread' }, h('h3', {}, offer.name),
+      h('span', { class: 'price' }, `${money(offer.pricePerHourCents, offer.currency)} / hour`)),
+    h('p', { class: 'muted' }, offer.description || ''),
+    h('ul', { class: 'renditions' }, (offer.renditions || []).map((r) =>
+      h('li', {}, `${r.name}: ${r.width}×${r.height}, ${r.fps} fps, video ${r.videoBitrateKbps} kbps, audio ${r.audioBitrateKbps} kbps`))),
+    form);
+}
+
+// ---------------------------------------------------------------- one stream
+
+function streamView(id) {
+  const head = h('div', { class: 'row spread' });
+  const reason = h('p', { class: 'error', 'data-testid': 'state-reason' });
+  const actions = h('div', { class: 'row actions' });
+  const actionError = h('p', { class: 'error', role: 'alert', 'data-testid': 'action-error' });
+  const progress = h('div', { class: 'progress', 'data-testid': 'progress' });
+  const facts = h('dl', { class: 'facts' });
+  const player = playerPanel(id);
+  const live = h('div', { class: 'live-figures', 'data-testid': 'health' });
+  const timeline = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
+  const config = configForm(id);
+  const root = h('div', { class: 'stream-page' },
+    h('section', { class: 'panel' }, head, reason, facts, actions, actionError,
+      h('h3', {}, 'Provisioning'), progress),
+    h('section', { class: 'panel' }, h('h3', {}, 'Preview'), player.el, live),
+    h('section', { class: 'panel' }, h('h3', {}, 'Configuration'), config.el),
+    h('section', { class: 'panel' }, h('h3', {}, 'Event timeline'), timeline));
+  $('#view').replaceChildren(root);
+  const ticker = setInterval(() => renderProgress(), 1000);
+
+  const act = async (action) => {
+    actionError.textContent = '';
+    const busy = [...actions.querySelectorAll('button')];
+    busy.forEach((b) => { b.disabled = true; });
+    try {
+      if (action === 'delete') {
+        await api('DELETE', `/streams/${id}`);
+        app.streams.delete(id);
+        location.hash = '#/streams';
+        return;
+      }
+      const s = await api('POST', `/streams/${id}/${action}`);
+      const known = app.streams.get(id) || s;
+      // The answer is the state right after the call; an event may already have moved the stream further.
+      const before = action === 'start' ? ['CREATED', 'STOPPED', 'FAILED'] : ['PROVISIONING', 'STARTING', 'READY', 'LIVE'];
+      const state = before.includes(known.state) ? s.state : known.state;
+      app.streams.set(id, { ...known, ...s, state, allowedActions: allowedActions(state) });
+      render();
+    } catch (e) {
+      actionError.textContent = e.message;
+      busy.forEach((b) => { b.disabled = false; });
+    }
+  };
+
+  function renderProgress() {
+    const s = app.streams.get(id);
+    if (!s) return;
+    const mine = app.events.filter((e) => e.streamId === id);
+    const p = progressOf(mine, app.events, Date.now(), s.input && s.input.kind === 'rtmp');
+    if (!p) { progress.replaceChildren(h('p', { class: 'muted' }, 'Not started yet.')); return; }
+    const rows = p.phases.map((ph) => h('li', { class: `phase ${ph.done ? 'done' : ''} ${ph.running ? 'running' : ''}`,
+      'data-phase': ph.state },
+    h('span', { class: 'phase-label' }, ph.label),
+    h('span', { class: 'phase-time' }, ph.enteredAt ? (ph.running ? `${seconds(ph.tookMs)} so far…` : ph.state === 'LIVE' ? 'since ' + new Date(ph.enteredAt).toLocaleTimeString() : `took ${seconds(ph.tookMs)}`) : '')));
+    let summary;
+    if (p.outcome === 'LIVE') summary = 'Live.';
+    else if (p.outcome) summary = `Ended: ${p.outcome}.`;
+    else summary = p.remainingMs == null ? (s.input && s.input.kind === 'rtmp' && s.state === 'READY'
+      ? 'Waiting for your encoder to push to the ingest URL.' : 'Estimating… (no earlier starts to learn from yet)')
+      : `About ${seconds(p.remainingMs)} left (median of this account's earlier starts).`;
+    progress.replaceChildren(h('ol', { class: 'phases' }, rows), h('p', { class: 'muted', 'data-testid': 'eta' }, summary));
+  }
+
+  function render() {
+    const s = app.streams.get(id);
+    if (!s) { head.replaceChildren(h('h2', {}, 'No such stream')); return; }
+    head.replaceChildren(h('h2', {}, s.name, ' ', h('code', { class: 'muted' }, s.id)), badge(s.state));
+    reason.textContent = s.state === 'FAILED' ? (s.stateReason || 'failed') : '';
+    facts.replaceChildren(
+      h('dt', {}, 'Offer'), h('dd', {}, (app.offers.get(s.offerId) || {}).name || s.offerId),
+      h('dt', {}, 'Input'), h('dd', {}, s.input ? s.input.kind : ''),
+      ...(s.ingestUrl ? [h('dt', {}, 'Ingest URL'), h('dd', {}, h('code', {}, s.ingestUrl))] : []));
+    const allowed = s.allowedActions || allowedActions(s.state);
+    actions.replaceChildren(...['start', 'stop', 'delete'].filter((a) => allowed.includes(a)).map((a) =>
+      h('button', { type: 'button', class: a === 'delete' ? 'danger' : '', 'data-action': a, onclick: () => act(a) },
+        a[0].toUpperCase() + a.slice(1))));
+    if (['STOPPING', 'PROVISIONING'].includes(s.state) && allowed.length === 0) actions.append(h('span', { class: 'muted' }, 'Working…'));
+    renderProgress();
+    player.update(s);
+    const hl = app.health.get(id);
+    const thumb = app.thumbs.get(id);
+    live.replaceChildren(
+      thumb ? h('img', { class: 'thumb', src: thumb, alt: 'latest thumbnail', 'data-testid': 'thumbnail' }) : '',
+      hl ? h('dl', { class: 'facts' }, Object.entries(hl).filter(([k]) => k !== 'at').flatMap(([k, v]) =>
+        [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))]))
+        : h('p', { class: 'muted' }, ACTIVE.includes(s.state) ? 'Health figures appear once the transcoder reports them.' : ''));
+    const mine = app.events.filter((e) => e.streamId === id);
+    timeline.replaceChildren(...mine.slice().reverse().slice(0, 100).map((e) => h('li', { 'data-seq': e.seq, 'data-type': e.type },
+      h('time', {}, new Date(e.at).toLocaleTimeString()), ' ', h('strong', {}, e.type), ' ',
+      e.state ? `${e.previous ? e.previous + ' → ' : ''}${e.state}` : '',
+      e.detail && e.detail.reason ? ` (${e.detail.reason})` : '')));
+    config.update(s);
+  }
+  render();
+  return { refresh: render, dispose() { clearInterval(ticker); player.dispose(); } };
+}
+
+function playerPanel(id) {
+  const video = h('video', { class: 'video', controls: true, muted: true, playsinline: true, 'data-testid': 'video' });
+  const picker = h('select', { 'data-testid': 'rendition-picker', disabled: true }, h('option', { value: '-1' }, 'Auto'));
+  const status = h('p', { class: 'muted', 'data-testid': 'player-status' });
+  let hls = null;
+  let url = null;
+  picker.addEventListener('change', () => { if (hls) hls.currentLevel = Number(picker.value); });
+  function stop() {
+    if (hls) { hls.destroy(); hls = null; }
+    url = null;
+    video.removeAttribute('src');
+    picker.replaceChildren(h('option', { value: '-1' }, 'Auto'));
+    picker.disabled = true;
+  }
+  return {
+    el: h('div', {}, video, h('label', { class: 'row' }, 'Rendition ', picker), status),
+    update(s) {
+      const playable = (s.state === 'READY' || s.state === 'LIVE') && s.previewUrl;
+      if (!playable) {
+        if (url) stop();
+        status.textContent = s.previewUrl ? '' : 'The preview starts when the transcoder is ready.';
+        return;
+      }
+      if (url === s.previewUrl) return;
+      stop();
+      url = s.previewUrl;
+      status.textContent = 'Loading preview…';
+      if (window.Hls && Hls.isSupported()) {
+        hls = new Hls({ liveDurationInfinity: true });
+        hls.on(Hls.Events.MANIFEST_PARSED, (_, data) => {
+          picker.replaceChildren(h('option', { value: '-1' }, 'Auto'),
+            ...data.levels.map((l, i) => h('option', { value: String(i) }, `${l.height}p · ${Math.round(l.bitrate / 1000)} kbps`)));
+          picker.disabled = false;
+          status.textContent = '';
+          video.play().catch(() => { status.textContent = 'Press play to watch.'; });
+        });
+        hls.on(Hls.Events.ERROR, (_, data) => {
+          if (data.fatal) {
+            status.textContent = `Preview error: ${data.details}; retrying…`;
+            const again = url;
+            setTimeout(() => { if (url === again) { url = null; this.update(app.streams.get(id) || s); } }, 2000);
+          }
+        });
+        hls.loadSource(s.previewUrl);
+        hls.attachMedia(video);
+      } else {
+        video.src = s.previewUrl;
+        video.play().catch(() => {});
+      }
+    },
+    dispose: stop,
+  };
+}
+
+// ---------------------------------------------------------------- configuration (issue 3's API)
+
+const NUM_FIELDS = [['width', 'Width'], ['height', 'Height'], ['videoBitrateKbps', 'Video kbps'], ['fps', 'fps'],
+  ['audioBitrateKbps', 'Audio kbps']];
+
+function configForm(id) {
+  const ladder = h('tbody', { 'data-testid': 'ladder' });
+  const preset = h('select', { name: 'preset', 'data-testid': 'preset' });
+  const form = h('form', { class: 'config', 'data-testid': 'config-form', novalidate: true },
+    h('label', {}, 'Preset ', preset),
+    h('table', { class: 'ladder' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'),
+      ...NUM_FIELDS.map(([, l]) => h('th', {}, l)), h('th', {}))), ladder),
+    h('p', { class: 'error', 'data-error-for': 'renditions' }),
+    h('button', { type: 'button', class: 'secondary', 'data-testid': 'add-rendition', onclick: () => addRow({ name: '', width: 640, height: 360, videoBitrateKbps: 800, fps: 30, audioBitrateKbps: 96 }) }, 'Add rendition'),
+    h('fieldset', {}, h('legend', {}, 'Outputs'),
+      h('label', {}, h('input', { type: 'checkbox', name: 'outputs.hls', checked: true, disabled: true }), ' HLS preview (origin)'),
+      h('p', { class: 'muted' }, 'DASH, fMP4/CMAF and RTMP re-stream arrive with the configuration API.')),
+    h('fieldset', {}, h('legend', {}, 'Ingest'),
+      h('p', { 'data-testid': 'stream-key' }),
+      h('button', { type: 'button', class: 'secondary', 'data-testid': 'rotate-key', onclick: () => rotate() }, 'Rotate stream key'),
+      h('p', { class: 'error', 'data-error-for': 'input' })),
+    h('p', { class: 'error', 'data-error-for': '' }),
+    h('p', { class: 'ok', 'data-testid': 'config-saved' }),
+    h('button', { type: 'submit' }, 'Save configuration'));
+  let shownFor = null;
+  function addRow(r) {
+    const i = ladder.children.length;
+    ladder.append(h('tr', { 'data-testid': 'rendition-row' },
+      h('td', {}, h('input', { name: `renditions.${i}.name`, value: r.name, size: 6 }),
+        h('div', { class: 'error', 'data-error-for': `renditions.${i}.name` })),
+      ...NUM_FIELDS.map(([k]) => h('td', {}, h('input', { name: `renditions.${i}.${k}`, type: 'number', value: r[k] ?? '', class: 'num' }),
+        h('div', { class: 'error', 'data-error-for': `renditions.${i}.${k}` }))),
+      h('td', {}, h('button', { type: 'button', class: 'secondary small', onclick: (ev) => { ev.target.closest('tr').remove(); } }, '✕'))));
+  }
+  function setLadder(renditions) {
+    ladder.replaceChildren();
+    for (const r of renditions || []) addRow(r);
+  }
+  function readLadder() {
+    return [...ladder.children].map((tr) => {
+      const inputs = tr.querySelectorAll('input');
+      const r = { name: inputs[0].value.trim() };
+      NUM_FIELDS.forEach(([k], j) => { r[k] = inputs[j + 1].value === '' ? null : Number(inputs[j + 1].value); });
+      return r;
+    });
+  }
+  preset.addEventListener('change', () => {
+    const o = app.offers.get(preset.value);
+    if (o) setLadder(o.renditions);
+  });
+  async function rotate() {
+    showErrors(form, null);
+    try {
+      const s = await api('POST', `/streams/${id}/stream-key/rotate`);
+      $('[data-testid="stream-key"]', form).textContent = `New stream key (shown once): ${s.input && s.input.streamKey || s.streamKey || ''}`;
+    } catch (e) {
+      showErrors(form, e.status === 404 || e.status === 405
+        ? new Error('Key rotation arrives with the ingest API (issue 3).') : e);
+    }
+  }
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showErrors(form, null);
+    $('[data-testid="config-saved"]', form).textContent = '';
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      const s = await api('PATCH', `/streams/${id}`, { body: { renditions: readLadder() } });
+      const known = app.streams.get(id);
+      app.streams.set(id, { ...known, ...s, state: known ? known.state : s.state });
+      $('[data-testid="config-saved"]', form).textContent = `Saved${s.configVersion ? ` (version ${s.configVersion})` : ''}.`;
+    } catch (e) {
+      showErrors(form, e.status === 404 && e.code === 'not_found' && !e.field
+        ? new Error('Changing the configuration arrives with the configuration API (issue 3).') : e);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return {
+    el: form,
+    update(s) {
+      if (shownFor === s.id) return;
+      shownFor = s.id;
+      preset.replaceChildren(h('option', { value: '' }, 'custom'),
+        ...[...app.offers.values()].map((o) => h('option', { value: o.id }, `${o.name} (${o.renditions.length} renditions)`)));
+      preset.value = '';
+      setLadder(s.renditions);
+      const key = s.input && s.input.streamKey;
+      $('[data-testid="stream-key"]', form).textContent = s.input && s.input.kind === 'rtmp'
+        ? (key ? `Stream key: ${key}` : 'Stream key: hidden (rotate to get a new one)')
+        : 'Input: test pattern (no stream key).';
+    },
+  };
+}
+
+// ---------------------------------------------------------------- account
+
+function accountView() {
+  const keys = h('tbody', { 'data-testid': 'api-keys' });
+  const created = h('p', { class: 'ok', 'data-testid': 'new-key' });
+  const keyForm = h('form', { class: 'row', novalidate: true, 'data-testid': 'key-form' },
+    h('label', {}, 'Label ', h('input', { name: 'label', maxlength: 100, placeholder: 'e.g. CI deploy' })),
+    h('button', { type: 'submit' }, 'Create API key'),
+    h('p', { class: 'error', 'data-error-for': 'label' }), h('p', { class: 'error', 'data-error-for': '' }));
+  const usage = h('tbody', { 'data-testid': 'usage' });
+  const usageNote = h('p', { class: 'muted' });
+  const root = h('div', { class: 'account' },
+    h('section', { class: 'panel' }, h('h2', {}, 'API keys'), keyForm, created,
+      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Prefix'), h('th', {}, 'Label'), h('th', {}, 'Created'),
+        h('th', {}, 'Status'), h('th', {}))), keys)),
+    h('section', { class: 'panel' }, h('h2', {}, 'Usage so far'), usageNote,
+      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Stream'), h('th', {}, 'State'), h('th', {}, 'Stream-minutes'),
+        h('th', {}, 'Price / hour'), h('th', {}, 'Cost'))), usage)));
+  $('#view').replaceChildren(root);
+  keyForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showErrors(keyForm, null);
+    try {
+      const k = await api('POST', '/api-keys', { body: { label: keyForm.label.value } });
+      created.replaceChildren('New key (copy it now, it is not shown again): ', h('code', { 'data-testid': 'new-key-value' }, k.key));
+      keyForm.label.value = '';
+      loadKeys();
+    } catch (e) { showErrors(keyForm, e); }
+  });
+  async function loadKeys() {
+    try {
+      const page = await api('GET', '/api-keys');
+      keys.replaceChildren(...page.items.map((k) => h('tr', { 'data-key-id': k.id },
+        h('td', {}, h('code', {}, `ltm_${k.prefix}_…`)), h('td', {}, k.label), h('td', {}, new Date(k.createdAt).toLocaleString()),
+        h('td', {}, k.revokedAt ? `revoked ${new Date(k.revokedAt).toLocaleString()}` : 'active'),
+        h('td', {}, k.revokedAt ? '' : h('button', { type: 'button', class: 'danger small', 'data-testid': 'revoke',
+          onclick: async () => { try { await api('DELETE', `/api-keys/${k.id}`); } catch (e) { showErrors(keyForm, e); } loadKeys(); } }, 'Revoke')))));
+    } catch (e) { showErrors(keyForm, e); }
+  }
+  async function loadUsage() {
+    try {
+      const u = await api('GET', '/usage');
+      usageNote.textContent = `Billed: time in ${u.billedStates.join(', ')}, to the second, at the order's price per hour. `
+        + `Total: ${u.totals.map((t) => money(t.costCents, t.currency)).join(' + ') || money(0, 'USD')}.`;
+      usage.replaceChildren(...u.items.map((i) => h('tr', {}, h('td', {}, i.name), h('td', {}, badge(i.state)),
+        h('td', {}, i.streamMinutes.toFixed(2)), h('td', {}, money(i.pricePerHourCents, i.currency)),
+        h('td', {}, money(i.costCents, i.currency)))));
+    } catch (e) { usageNote.textContent = e.message; }
+  }
+  loadKeys();
+  loadUsage();
+  return { refresh() {}, onEvent(e) { if (e.type === 'stream.state') loadUsage(); } };
+}
+
+boot();
