@@ -77,6 +77,7 @@ public final class Ltm {
     OfferRepository offers = new OfferRepository();
     EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions);
     bridge.registerReplay();
+    bridge.registerResync();
     List<io.ltm.http.Endpoint> endpoints = List.of(
       new SessionEndpoint(vertx, new Accounts(pool), sessions),
       new AccountEndpoint(apiKeys, new Usage(pool)),

@@ -86,6 +86,8 @@ export class Bus {
   }
 
   onLive(event) {
+    // The server's event relay lost its broker connection for a while: ask for whatever it could not deliver.
+    if (event && event.type === 'resync') { this.replay(); return; }
     if (!event || typeof event.seq !== 'number' || event.seq <= this.lastSeq) return;
     if (this.replaying || event.seq > this.lastSeq + 1) {
       // Applied with the replay's answer, in seq order; a gap asks for the replay that fills it.

@@ -41,6 +41,8 @@ public class EventBridge {
   private final Sessions sessions;
   /** Sockets registered through a session, by the session's token hash: closed when it signs out. */
   private final Map<String, Set<SockJSSocket>> sessionSockets = new ConcurrentHashMap<>();
+  /** Sockets registered on this node, with the account each listens for. */
+  private final Map<SockJSSocket, String> listeners = new ConcurrentHashMap<>();
 
   public EventBridge(Vertx vertx, Pool pool, ApiKeys apiKeys, Sessions sessions) {
     this.vertx = vertx;
@@ -99,10 +101,21 @@ public class EventBridge {
     });
   }
 
+  /**
+   * After this node's event relay (re)connects to RabbitMQ, events published while its queue was gone never
+   * reach the browsers: each account listening here is told to resync, i.e. replay from its last seq.
+   */
+  public void registerResync() {
+    vertx.eventBus().localConsumer(EventTypes.RESYNC_ADDRESS, msg -> Set.copyOf(listeners.values())
+      .forEach(accountId -> vertx.eventBus().publish(EventTypes.accountAddress(accountId),
+        new JsonObject().put("type", EventTypes.RESYNC))));
+  }
+
   private void guard(BridgeEvent event) {
     BridgeEventType type = event.type();
     if (type == BridgeEventType.SOCKET_CLOSED) {
       forget(event.socket());
+      listeners.remove(event.socket());
     }
     if (type != BridgeEventType.REGISTER && type != BridgeEventType.SEND && type != BridgeEventType.PUBLISH) {
       event.complete(true);
@@ -127,6 +140,9 @@ public class EventBridge {
         event.complete(false);
       } else if (type == BridgeEventType.REGISTER) {
         boolean own = EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address"));
+        if (own) {
+          listeners.put(event.socket(), principal.accountId());
+        }
         if (own && key == null) {
           sessionSockets.computeIfAbsent(sessionHash, k -> ConcurrentHashMap.newKeySet()).add(event.socket());
         }
