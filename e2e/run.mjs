@@ -227,6 +227,21 @@ async function runTests() {
     await signIn(b, other);
   });
 
+  await test('a purchase the API refuses shows its error next to the field it names', async () => {
+    await a.click('a[data-nav=catalog]');
+    const form = a.locator('form[data-testid=buy-mobile]');
+    await form.locator('input[name=quantity]').fill('2');
+    const quote = await form.locator('[data-testid=quote]').textContent();
+    assert(quote.includes('2 × $0.60 = $1.20'), `quote for 2 mobile streams: ${quote}`);
+    await form.locator('input[name=quantity]').fill('0');
+    await form.locator('button[type=submit]').click();
+    await a.waitForSelector('form[data-testid=buy-mobile] [data-error-for=quantity]:not(:empty)');
+    assert(await form.locator('input[name=quantity][aria-invalid=true]').count() === 1, 'the quantity field is not marked');
+    await snap(a, 'purchase-refused');
+    const streams = await a.evaluate(async () => (await (await fetch('/api/v1/streams')).json()).items.length);
+    assert(streams === 0, `a refused purchase left ${streams} streams`);
+  });
+
   await test('buy, configure a ladder, start: the badge walks the states live, the preview plays, stop', async () => {
     streamA = await buy(a, 'mobile');
     await snap(a, 'bought');
