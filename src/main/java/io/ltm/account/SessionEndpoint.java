@@ -1,6 +1,7 @@
 package io.ltm.account;
 
 import io.ltm.account.domain.Passwords;
+import io.ltm.account.domain.SignInThrottle;
 import io.ltm.common.ApiException;
 import io.ltm.http.Endpoint;
 import io.vertx.core.Future;
@@ -11,9 +12,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
+import java.time.Duration;
+import java.time.Instant;
+
 /**
  * Browser sign-in and sign-out. The password check (PBKDF2, hundreds of milliseconds) runs on a worker thread;
- * an unknown e-mail costs the same time as a wrong password and gets the same answer.
+ * an unknown e-mail costs the same time as a wrong password and gets the same answer. Ten failures for one
+ * e-mail within 15 minutes make it wait ({@code 429}, see {@link SignInThrottle}).
  */
 public class SessionEndpoint implements Endpoint {
   /** The one route reachable without a key or a session. */
@@ -24,6 +29,7 @@ public class SessionEndpoint implements Endpoint {
   private final Vertx vertx;
   private final Accounts accounts;
   private final Sessions sessions;
+  private final SignInThrottle throttle = new SignInThrottle(10, Duration.ofMinutes(15));
 
   public SessionEndpoint(Vertx vertx, Accounts accounts, Sessions sessions) {
     this.vertx = vertx;
@@ -64,12 +70,25 @@ public class SessionEndpoint implements Endpoint {
     JsonObject body = ctx.body().asJsonObject();
     String email = body.getString("email").trim().toLowerCase(java.util.Locale.ROOT);
     String password = body.getString("password");
+    Duration wait = throttle.retryAfter(email, Instant.now());
+    if (wait != null) {
+      ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, wait.toSeconds())));
+      ctx.fail(new ApiException(429, "too_many_attempts", "too many failed sign-ins for this e-mail; try again in "
+        + Math.max(1, wait.toMinutes()) + " minute(s)", "password", null));
+      return;
+    }
     accounts.credentials(email)
       .compose(found -> vertx.executeBlocking(() ->
           Passwords.verify(password, found == null ? null : found.passwordHash()), false)
-        .compose(ok -> ok ? sessions.create(found.accountId(), found.name(), found.email())
-          : Future.failedFuture(new ApiException(401, "bad_credentials",
-            "this e-mail and password do not match an account", "password", null))))
+        .compose(ok -> {
+          if (!ok) {
+            throttle.failed(email, Instant.now());
+            return Future.failedFuture(new ApiException(401, "bad_credentials",
+              "this e-mail and password do not match an account", "password", null));
+          }
+          throttle.succeeded(email);
+          return sessions.create(found.accountId(), found.name(), found.email());
+        }))
       .onComplete(ar -> {
         if (ar.failed()) {
           ctx.fail(ar.cause());

@@ -96,6 +96,23 @@ class BrowserSessionIT extends LtmTestBase {
   }
 
   @Test
+  void tenFailedSignInsMakeThatEmailWaitEvenWithTheRightPassword() {
+    String email = newBrowserUser("guessed");
+    for (int i = 0; i < 10; i++) {
+      assertThat(api(null).post("/api/v1/session", new JsonObject().put("email", email).put("password", "guess " + i))
+        .status()).isEqualTo(401);
+    }
+    ApiClient.Reply throttled = api(null).post("/api/v1/session",
+      new JsonObject().put("email", email).put("password", PASSWORD));
+    assertThat(throttled.status()).as(throttled.body()).isEqualTo(429);
+    assertThat(throttled.error().getString("code")).isEqualTo("too_many_attempts");
+    assertThat(throttled.error().getString("field")).isEqualTo("password");
+    assertThat(throttled.headers().get("Retry-After")).isNotBlank();
+    assertThat(throttled.headers().get("Set-Cookie")).isNull();
+    signIn(newBrowserUser("unaffected"));
+  }
+
+  @Test
   void aWriteWithTheCookieButWithoutTheCsrfTokenIsRefusedAndChangesNothing() {
     Browser browser = signIn(newBrowserUser("csrf"));
     long orders = count("SELECT COUNT(*) FROM orders");
