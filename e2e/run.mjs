@@ -84,7 +84,7 @@ try {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required'],
   });
   await runTests();
 } catch (e) {
@@ -195,6 +195,24 @@ async function test(name, fn) {
 // ---------------------------------------------------------------- the flows
 
 async function runTests() {
+  await test('provisioning progress: each phase\'s duration from event times, the rest estimated by medians', async () => {
+    const { progressOf } = await import(new URL('../src/main/resources/webroot/js/progress.js', import.meta.url));
+    const t = (s) => new Date(Date.UTC(2026, 0, 1, 10, 0, s)).toISOString();
+    const ev = (streamId, state, s) => ({ type: 'stream.state', streamId, state, at: t(s) });
+    const past = [ev('p1', 'PROVISIONING', 0), ev('p1', 'STARTING', 2), ev('p1', 'READY', 12), ev('p1', 'LIVE', 13),
+      ev('p2', 'PROVISIONING', 20), ev('p2', 'STARTING', 24), ev('p2', 'READY', 30), ev('p2', 'LIVE', 32)];
+    const now = [ev('s', 'CREATED', 40), ev('s', 'PROVISIONING', 50), ev('s', 'STARTING', 51)];
+    const p = progressOf(now, past.concat(now), Date.parse(t(55)), false);
+    assert(p.phases[0].done && p.phases[0].tookMs === 1000, `queued ${JSON.stringify(p.phases[0])}`);
+    assert(p.phases[1].running && p.phases[1].tookMs === 4000, `starting ${JSON.stringify(p.phases[1])}`);
+    // Medians: STARTING (10 s, 6 s) → 8 s, 4 s of it gone; READY → LIVE (1 s, 2 s) → 1.5 s.
+    assert(p.remainingMs === 5500 && p.outcome === null, `remaining ${p.remainingMs}, outcome ${p.outcome}`);
+    const rtmp = progressOf(now, past.concat(now), Date.parse(t(55)), true);
+    assert(rtmp.remainingMs === null, 'waiting for a pushed input has no estimate');
+    const live = progressOf(now.concat([ev('s', 'READY', 60), ev('s', 'LIVE', 61)]), past, Date.parse(t(70)), false);
+    assert(live.outcome === 'LIVE' && live.phases[2].tookMs === 1000 && live.remainingMs === null, JSON.stringify(live));
+  });
+
   const ctxA = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const ctxB = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const a = await ctxA.newPage();
