@@ -44,7 +44,9 @@ async function signedIn(session) {
   $('#nav').hidden = false;
   $('#sign-out').hidden = false;
   $('#who').textContent = `${session.name} · ${session.email}`;
-  await Promise.all([loadOffers(), loadHistory(), loadStreams()]);
+  // History first, streams second: the streams then reflect at least every event up to lastSeq, and the bus
+  // applies everything after it. The other order could leave a state change between the two unapplied.
+  await Promise.all([loadOffers(), loadHistory().then(loadStreams)]);
   app.bus = new Bus(session.accountId, app.lastSeq, onEvent, setBusStatus);
   app.bus.start();
   if (!location.hash || location.hash.startsWith('#/signin')) location.hash = '#/streams';
@@ -117,6 +119,12 @@ async function loadStreams() {
   app.streams = new Map((page.items || []).map((s) => [s.id, s]));
 }
 
+/** Streams bought elsewhere (another tab, the API): added; known ones keep the state their events gave them. */
+async function addNewStreams() {
+  const page = await api('GET', '/streams');
+  for (const s of page.items || []) if (!app.streams.has(s.id)) app.streams.set(s.id, s);
+}
+
 /** The account's history, so timelines and estimates have their past; live events continue from its end. */
 async function loadHistory() {
   let after = 0;
@@ -155,7 +163,7 @@ function onEvent(event) {
     const url = (event.detail && (event.detail.url || event.detail.thumbnailUrl)) || null;
     if (url) app.thumbs.set(event.streamId, url);
   } else if (event.type === 'order.state') {
-    loadStreams().then(() => app.view && app.view.refresh()).catch(console.warn);
+    addNewStreams().then(() => app.view && app.view.refresh()).catch(console.warn);
   }
   if (app.view) app.view.onEvent ? app.view.onEvent(event) : app.view.refresh();
 }
