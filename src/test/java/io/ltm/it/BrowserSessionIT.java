@@ -150,6 +150,13 @@ class BrowserSessionIT extends LtmTestBase {
   }
 
   @Test
+  void aHandshakeWithAnUnknownSessionCookieIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+        new EventBusClient(vertx, port, "ltm_session=" + "x".repeat(40)).close())
+      .hasMessageContaining("401");
+  }
+
+  @Test
   void aSignedInBrowserGetsOnlyItsOwnAccountsEventsOverTheBridge() {
     Browser owner = signIn(newBrowserUser("owner"));
     Browser stranger = signIn(newBrowserUser("stranger"));
