@@ -346,6 +346,11 @@ function streamView(id) {
     const s = app.streams.get(id);
     if (!s) return;
     const mine = app.events.filter((e) => e.streamId === id);
+    const lastState = mine.filter((e) => e.type === 'stream.state').pop();
+    if (s.state === 'PROVISIONING' && (!lastState || lastState.state !== 'PROVISIONING')) {
+      // The start's answer came before its event (the event connection may be down): a new run has begun.
+      mine.push({ type: 'stream.state', streamId: id, state: 'PROVISIONING', at: s.updatedAt || new Date().toISOString() });
+    }
     const p = progressOf(mine, app.events, Date.now(), s.input && s.input.kind === 'rtmp');
     if (!p) { progress.replaceChildren(h('p', { class: 'muted' }, 'Not started yet.')); return; }
     const rows = p.phases.map((ph) => h('li', { class: `phase ${ph.done ? 'done' : ''} ${ph.running ? 'running' : ''}`,
