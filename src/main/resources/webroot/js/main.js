@@ -18,6 +18,7 @@ const app = {
   health: new Map(), // streamId -> last stream.health detail
   thumbs: new Map(), // streamId -> last thumbnail URL
   applied: [], // seqs applied, for tests: strictly increasing, no duplicate
+  freshKeys: new Map(), // streamId -> stream key just issued (purchase, rotation): shown once, then forgotten
 };
 window.ltmConsole = {
   killSocket: (holdMs) => app.bus && app.bus.kill(holdMs),
@@ -279,7 +280,10 @@ function offerCard(offer) {
     if (form.name.value.trim()) body.name = form.name.value.trim();
     try {
       const order = await api('POST', '/orders', { body, headers: { 'Idempotency-Key': uuid() } });
-      for (const s of order.streams || []) app.streams.set(s.id, s);
+      for (const s of order.streams || []) {
+        app.streams.set(s.id, s);
+        if (s.input && s.input.streamKey) app.freshKeys.set(s.id, s.input.streamKey);
+      }
       location.hash = order.streams && order.streams.length === 1 ? `#/streams/${order.streams[0].id}` : '#/streams';
     } catch (e) {
       showErrors(form, e);
@@ -511,7 +515,7 @@ function configForm(id) {
     showErrors(form, null);
     try {
       const s = await api('POST', `/streams/${id}/stream-key/rotate`);
-      $('[data-testid="stream-key"]', form).textContent = `New stream key (shown once): ${s.input && s.input.streamKey || s.streamKey || ''}`;
+      $('[data-testid="stream-key"]', form).textContent = `New stream key (copy it now, it is not shown again): ${(s.input && s.input.streamKey) || s.streamKey || ''}`;
     } catch (e) {
       showErrors(form, e.status === 404 || e.status === 405
         ? new Error('Key rotation arrives with the ingest API (issue 3).') : e);
@@ -544,9 +548,11 @@ function configForm(id) {
         ...[...app.offers.values()].map((o) => h('option', { value: o.id }, `${o.name} (${o.renditions.length} renditions)`)));
       preset.value = '';
       setLadder(s.renditions);
-      const key = s.input && s.input.streamKey;
+      // The key is shown once, right after it was issued; later it stays hidden (rotate for a new one).
+      const key = app.freshKeys.get(s.id);
+      app.freshKeys.delete(s.id);
       $('[data-testid="stream-key"]', form).textContent = s.input && s.input.kind === 'rtmp'
-        ? (key ? `Stream key: ${key}` : 'Stream key: hidden (rotate to get a new one)')
+        ? (key ? `Stream key (copy it now, it is not shown again): ${key}` : 'Stream key: hidden. Rotate it to get a new one.')
         : 'Input: test pattern (no stream key).';
     },
   };
