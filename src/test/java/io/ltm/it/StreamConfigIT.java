@@ -117,6 +117,46 @@ class StreamConfigIT extends LtmTestBase {
   }
 
   @Test
+  void vp9OpusRenditionPlaysInFmp4WhileAnH264RenditionIsRestreamedOverRtmp() throws Exception {
+    int relayPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      relayPort = s.getLocalPort();
+    }
+    Path received = Files.createTempFile("restream", ".flv");
+    // The platform we push to: ffmpeg as an RTMP server, keeping three seconds of what arrives.
+    Process relay = new ProcessBuilder("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-listen", "1",
+      "-i", "rtmp://127.0.0.1:" + relayPort + "/live/relay", "-c", "copy", "-t", "3", received.toString())
+      .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      ApiClient api = api(newAccountKey("codecs"));
+      String id = buy(api, "mobile", "test-pattern").getString("id");
+      String path = "/api/v1/streams/" + id;
+      JsonArray ladder = new JsonArray().add(rendition("pushed", 256, 144, 200))
+        .add(rendition("web", 160, 90, 100).put("videoCodec", "vp9").put("audioCodec", "opus"));
+      ApiClient.Reply patched = api.patch(path, new JsonObject().put("renditions", ladder).put("outputs", new JsonObject()
+        .put("hls", new JsonObject().put("segmentType", "fmp4"))
+        .put("rtmp", new JsonObject().put("rendition", "pushed").put("url", "rtmp://127.0.0.1:" + relayPort + "/live/relay"))));
+      assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+      assertThat(api.post(path + "/start", null).status()).isEqualTo(202);
+      String previewUrl = awaitState(api, id, "LIVE", Duration.ofSeconds(60)).getString("previewUrl");
+
+      Path web = Await.until("the vp9 rendition to have a segment", Duration.ofSeconds(30),
+        () -> downloadFmp4(api, resolve(previewUrl, "web/index.m3u8"), 1));
+      assertThat(probe(web.toString(), "-show_entries", "stream=codec_name,width,height"))
+        .contains("codec_name=vp9").contains("codec_name=opus").contains("width=160").contains("height=90");
+
+      assertThat(relay.waitFor(30, TimeUnit.SECONDS)).as("the relay received three seconds").isTrue();
+      assertThat(probe(received.toString(), "-show_entries", "stream=codec_name,width,height"))
+        .contains("codec_name=h264").contains("width=256").contains("height=144").contains("codec_name=aac")
+        .doesNotContain("width=160");
+      assertThat(api.post(path + "/stop", null).status()).isEqualTo(202);
+      awaitState(api, id, "STOPPED", Duration.ofSeconds(30));
+    } finally {
+      relay.destroyForcibly();
+    }
+  }
+
+  @Test
   void everyValidationMistakeIsA400NamingItsFieldAndChangesNothing() {
     ApiClient api = api(newAccountKey("config-mistakes"));
     String id = buy(api, "mobile", "test-pattern").getString("id");
