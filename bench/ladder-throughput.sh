@@ -57,6 +57,7 @@ for i in "${!LADDER[@]}"; do
 done
 PER+="wait"
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/h.json" --export-markdown "$WORK/h.md" \
   -n "one process, split" "$SPLIT" \
   -n "one process per rendition" "bash -c '$PER'" >&2
@@ -81,7 +82,8 @@ CPU_RATIO="$(python3 -c "print(f'{$CPU_PER / $CPU_SPLIT:.2f}')")"
   echo "Produced by \`bench/ladder-throughput.sh $SECONDS_OF_INPUT $RUNS\` on $(date -u +%Y-%m-%dT%H:%MZ),"
   echo "$(nproc) CPU cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(ffmpeg -version | head -1 | cut -d' ' -f1-3),"
   echo "x264 preset \`$PRESET\`. Input: ${SECONDS_OF_INPUT} s of 1280x720 30 fps H.264 + AAC. Ladder: 720p 2800k, 480p 1400k,"
-  echo "360p 800k, 240p 400k, GOP 2 s. Encodes go to the null muxer."
+  echo "360p 800k, 240p 400k, GOP 2 s. Encodes go to the null muxer. Load average before the runs: $LOAD_BEFORE"
+  echo "(other work on the host widens the spread; compare the ratio, not the seconds, across machines)."
   echo
   echo "| | wall time, mean of $RUNS | CPU time (user+sys), one run |"
   echo "| --- | --- | --- |"
@@ -90,6 +92,7 @@ CPU_RATIO="$(python3 -c "print(f'{$CPU_PER / $CPU_SPLIT:.2f}')")"
   echo "| **ratio** (per rendition / split) | **${WALL_RATIO}×** | **${CPU_RATIO}×** |"
   echo
   echo "A ratio above 1 is what one decode saves: the per-rendition layout decodes the input once per rendition."
+  echo "On a busy host wall time follows the other load; the CPU-time ratio is the figure that carries over."
   echo
   echo "hyperfine's own table:"
   echo
