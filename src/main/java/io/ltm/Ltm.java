@@ -74,6 +74,7 @@ public final class Ltm {
     OfferRepository offers = new OfferRepository();
     EventBridge bridge = new EventBridge(vertx, pool, apiKeys);
     bridge.registerReplay();
+    bridge.registerResync();
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions,
       configs);
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
