@@ -152,8 +152,13 @@ public final class FfmpegCommand {
     switch (r.videoCodec()) {
       // Live: libvpx's realtime mode at its fastest speed, tiles encoded in parallel rows.
       case "vp9" -> args.addAll(List.of("-deadline" + v, "realtime", "-cpu-used" + v, "8", "-row-mt" + v, "1"));
-      // SVT-AV1 presets are numbers (0 slowest, 13 fastest); x264's names mean nothing to it.
-      case "av1" -> args.addAll(List.of("-preset" + v, "12"));
+      case "av1" -> {
+        // SVT-AV1 presets are numbers (0 slowest, 13 fastest); x264's names mean nothing to it. Its VBR mode
+        // refuses a max rate (SVT-AV1 1.4 caps the rate only in CRF mode), so AV1 is plain VBR at the bitrate.
+        args.addAll(List.of("-preset" + v, "12"));
+        int maxrate = args.indexOf("-maxrate" + v);
+        args.subList(maxrate, maxrate + 2).clear();
+      }
       case "hevc" -> args.addAll(List.of("-x265-params" + v, "log-level=error"));
       default -> {
       }

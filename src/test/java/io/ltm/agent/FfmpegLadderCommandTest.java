@@ -41,6 +41,7 @@ class FfmpegLadderCommandTest {
     assertThat(valueOf(args, "-cpu-used:v:2")).isEqualTo("8");
     assertThat(valueOf(args, "-c:v:3")).isEqualTo("libsvtav1");
     assertThat(valueOf(args, "-preset:v:3")).isEqualTo("12");
+    assertThat(args).as("SVT-AV1 refuses a max rate in VBR mode").doesNotContain("-maxrate:v:3");
     assertThat(args.indexOf("-preset")).as("the shared preset comes before the AV1 override")
       .isLessThan(args.indexOf("-preset:v:3"));
     assertThat(valueOf(args, "-c:a:0")).isEqualTo("aac");

@@ -117,7 +117,7 @@ class StreamConfigIT extends LtmTestBase {
   }
 
   @Test
-  void vp9OpusRenditionPlaysInFmp4WhileAnH264RenditionIsRestreamedOverRtmp() throws Exception {
+  void vp9HevcAndAv1RenditionsPlayInFmp4WhileAnH264RenditionIsRestreamedOverRtmp() throws Exception {
     int relayPort;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       relayPort = s.getLocalPort();
@@ -132,7 +132,9 @@ class StreamConfigIT extends LtmTestBase {
       String id = buy(api, "mobile", "test-pattern").getString("id");
       String path = "/api/v1/streams/" + id;
       JsonArray ladder = new JsonArray().add(rendition("pushed", 256, 144, 200))
-        .add(rendition("web", 160, 90, 100).put("videoCodec", "vp9").put("audioCodec", "opus"));
+        .add(rendition("web", 160, 90, 100).put("videoCodec", "vp9").put("audioCodec", "opus"))
+        .add(rendition("hevc", 160, 90, 100).put("videoCodec", "hevc"))
+        .add(rendition("av1", 160, 90, 100).put("videoCodec", "av1").put("audioCodec", "mp3"));
       ApiClient.Reply patched = api.patch(path, new JsonObject().put("renditions", ladder).put("outputs", new JsonObject()
         .put("hls", new JsonObject().put("segmentType", "fmp4"))
         .put("rtmp", new JsonObject().put("rendition", "pushed").put("url", "rtmp://127.0.0.1:" + relayPort + "/live/relay"))));
@@ -144,6 +146,14 @@ class StreamConfigIT extends LtmTestBase {
         () -> downloadFmp4(api, resolve(previewUrl, "web/index.m3u8"), 1));
       assertThat(probe(web.toString(), "-show_entries", "stream=codec_name,width,height"))
         .contains("codec_name=vp9").contains("codec_name=opus").contains("width=160").contains("height=90");
+      for (String codec : List.of("hevc", "av1")) {
+        Path file = Await.until("the " + codec + " rendition to have a segment", Duration.ofSeconds(30),
+          () -> downloadFmp4(api, resolve(previewUrl, codec + "/index.m3u8"), 1));
+        assertThat(probe(file.toString(), "-show_entries", "stream=codec_name,width,height"))
+          .contains("codec_name=" + codec).contains("width=160");
+      }
+      assertThat(probe(resolve(previewUrl, "av1/index.m3u8"), "-show_entries", "stream=codec_name"))
+        .contains("codec_name=mp3");
 
       assertThat(relay.waitFor(30, TimeUnit.SECONDS)).as("the relay received three seconds").isTrue();
       assertThat(probe(received.toString(), "-show_entries", "stream=codec_name,width,height"))
