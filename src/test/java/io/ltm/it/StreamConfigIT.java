@@ -167,6 +167,32 @@ class StreamConfigIT extends LtmTestBase {
   }
 
   @Test
+  void radioPresetGoesLiveWithAudioOnlyRenditions() throws Exception {
+    ApiClient api = api(newAccountKey("radio"));
+    String id = buy(api, "mobile", "test-pattern").getString("id");
+    String path = "/api/v1/streams/" + id;
+    ApiClient.Reply patched = api.patch(path, new JsonObject().put("preset", "radio"));
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    assertThat(api.get(path + "/config").json().getString("preset")).isEqualTo("radio");
+    assertThat(api.post(path + "/start", null).status()).isEqualTo(202);
+    String previewUrl = awaitState(api, id, "LIVE", Duration.ofSeconds(60)).getString("previewUrl");
+
+    String master = api.fetch(previewUrl).toString();
+    assertThat(master.lines().filter(l -> !l.startsWith("#") && !l.isBlank()))
+      .containsExactly("audio-hi/index.m3u8", "audio-lo/index.m3u8");
+    assertThat(master).doesNotContain("RESOLUTION");
+    String playlistUrl = resolve(previewUrl, "audio-lo/index.m3u8");
+    String segment = api.fetch(playlistUrl).toString().lines().filter(l -> l.endsWith(".ts")).findFirst().orElseThrow();
+    Path file = Files.createTempFile("radio", ".ts");
+    Files.write(file, api.fetch(resolve(playlistUrl, segment)).getBytes());
+    String probe = probe(file.toString(), "-show_entries", "stream=codec_type,codec_name");
+    assertThat(probe).contains("codec_name=aac").doesNotContain("codec_type=video");
+
+    assertThat(api.post(path + "/stop", null).status()).isEqualTo(202);
+    awaitState(api, id, "STOPPED", Duration.ofSeconds(30));
+  }
+
+  @Test
   void everyValidationMistakeIsA400NamingItsFieldAndChangesNothing() {
     ApiClient api = api(newAccountKey("config-mistakes"));
     String id = buy(api, "mobile", "test-pattern").getString("id");
