@@ -83,7 +83,7 @@ public final class Ltm {
         new AccountEndpoint(),
         new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
         new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
-        new StreamConfigEndpoint(new StreamConfigService(pool, streams, configs, offers, presets,
+        new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
           new EncoderProbe(vertx))),
         new EventsEndpoint(pool));
       apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys), endpoints, bridge, agentCalls::addRoutes,

@@ -1,6 +1,8 @@
 package io.ltm.stream;
 
 import io.ltm.common.ApiException;
+import io.ltm.events.EventLog;
+import io.ltm.events.EventTypes;
 import io.ltm.order.Offer;
 import io.ltm.order.OfferRepository;
 import io.ltm.stream.domain.Codecs;
@@ -11,6 +13,7 @@ import io.ltm.stream.domain.StreamConfig;
 import io.ltm.stream.domain.StreamLifecycle;
 import io.ltm.stream.domain.StreamState;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -32,6 +35,7 @@ public class StreamConfigService {
   /** What a running stream will one day accept without a restart; said in the 409 so clients can plan for it. */
   static final List<String> LIVE_CHANGES_LATER = List.of("outputs.rtmp", "adding or removing a rendition");
 
+  private final Vertx vertx;
   private final Pool pool;
   private final StreamRepository streams;
   private final StreamConfigRepository configs;
@@ -39,8 +43,9 @@ public class StreamConfigService {
   private final PresetCatalog presets;
   private final EncoderProbe probe;
 
-  public StreamConfigService(Pool pool, StreamRepository streams, StreamConfigRepository configs,
+  public StreamConfigService(Vertx vertx, Pool pool, StreamRepository streams, StreamConfigRepository configs,
                              OfferRepository offers, PresetCatalog presets, EncoderProbe probe) {
+    this.vertx = vertx;
     this.pool = pool;
     this.streams = streams;
     this.configs = configs;
@@ -87,8 +92,9 @@ public class StreamConfigService {
           .compose(offer -> {
             StreamConfig next = merge(current.config(), patch);
             ConfigRules.check(next, limits(offer), available);
-            return configs.save(conn, s.id(), s.configVersion() + 1, next, "changed");
+            return save(conn, s, next, "changed");
           })))))
+      .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
       .compose(v -> streams.findForAccount(pool, accountId, streamId));
   }
 
@@ -101,9 +107,10 @@ public class StreamConfigService {
           }
           return offers.find(conn, s.offerId()).compose(offer -> {
             ConfigRules.check(old.config(), limits(offer), available);
-            return configs.save(conn, s.id(), s.configVersion() + 1, old.config(), "restored version " + version);
+            return save(conn, s, old.config(), "restored version " + version);
           });
         }))))
+      .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
       .compose(v -> streams.findForAccount(pool, accountId, streamId));
   }
 
@@ -124,6 +131,17 @@ public class StreamConfigService {
         .put("pricePerHourCents", quote.pricePerHourCents()).put("lines", lines)
         .put("config", StreamConfigJson.toJson(config));
     }));
+  }
+
+  /** The next version, and the event that tells the account's browsers, in the caller's transaction. */
+  private Future<Void> save(SqlConnection conn, Stream s, StreamConfig config, String reason) {
+    int next = s.configVersion() + 1;
+    return configs.save(conn, s.id(), next, config, reason)
+      .compose(v -> EventLog.append(conn, s.accountId(), EventTypes.STREAM_CONFIG, s.id(), new JsonObject()
+        .put("configVersion", next)
+        .put("detail", new JsonObject().put("preset", config.preset()).put("reason", reason)
+          .put("renditions", new JsonArray(config.renditions().stream().map(Rendition::name).toList())))))
+      .mapEmpty();
   }
 
   private StreamConfig merge(StreamConfig current, JsonObject patch) {

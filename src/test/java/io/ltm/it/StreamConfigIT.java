@@ -114,6 +114,10 @@ class StreamConfigIT extends LtmTestBase {
     assertThat(versions.getJsonArray("items").stream().map(v -> ((JsonObject) v).getInteger("version")))
       .containsExactly(3, 2, 1);
     assertThat(versions.getJsonArray("items").getJsonObject(0).getString("reason")).contains("version 1");
+    List<Integer> announced = api.get("/api/v1/events").json().getJsonArray("items").stream()
+      .map(JsonObject.class::cast).filter(e -> "stream.config".equals(e.getString("type")))
+      .map(e -> e.getInteger("configVersion")).toList();
+    assertThat(announced).as("each new version is an event").containsExactly(2, 3);
   }
 
   @Test
@@ -220,6 +224,8 @@ class StreamConfigIT extends LtmTestBase {
       "invalid_url");
 
     assertThat(count("SELECT COUNT(*) FROM stream_configs")).isEqualTo(versions);
+    assertThat(api.get("/api/v1/events").json().getJsonArray("items").stream().map(JsonObject.class::cast)
+      .noneMatch(e -> "stream.config".equals(e.getString("type")))).isTrue();
     assertThat(api.get(path).json().getInteger("configVersion")).isEqualTo(1);
     assertThat(api.post(path + "/config/versions/9/restore", null).status()).isEqualTo(404);
 
