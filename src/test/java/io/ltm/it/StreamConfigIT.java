@@ -201,7 +201,8 @@ class StreamConfigIT extends LtmTestBase {
     ApiClient api = api(newAccountKey("config-mistakes"));
     String id = buy(api, "mobile", "test-pattern").getString("id");
     String path = "/api/v1/streams/" + id;
-    long versions = count("SELECT COUNT(*) FROM stream_configs");
+    String versionsOfStream = "SELECT COUNT(*) FROM stream_configs WHERE stream_id = '" + id + "'";
+    long versions = count(versionsOfStream);
 
     assertRejected(api, path, ladder(1, r -> r.put("height", 720)), "renditions[1].height", "rendition_too_large");
     assertRejected(api, path, ladder(1, r -> r.put("height", 143)), "renditions[1].height", "odd_dimension");
@@ -223,7 +224,7 @@ class StreamConfigIT extends LtmTestBase {
       .put("rtmp", new JsonObject().put("rendition", "240p").put("url", "http://example.com/x"))), "outputs.rtmp.url",
       "invalid_url");
 
-    assertThat(count("SELECT COUNT(*) FROM stream_configs")).isEqualTo(versions);
+    assertThat(count(versionsOfStream)).isEqualTo(versions);
     assertThat(api.get("/api/v1/events").json().getJsonArray("items").stream().map(JsonObject.class::cast)
       .noneMatch(e -> "stream.config".equals(e.getString("type")))).isTrue();
     assertThat(api.get(path).json().getInteger("configVersion")).isEqualTo(1);
