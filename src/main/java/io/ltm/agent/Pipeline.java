@@ -15,9 +15,19 @@ import java.util.List;
  * @param hls          HLS packaging
  * @param x264Preset   encoder speed/quality trade-off
  * @param advertisedHost host name put into preview and ingest URLs the customer sees
+ * @param dash         also write a DASH (CMAF) manifest, {@code dash/manifest.mpd} beside the HLS master playlist
+ * @param restream     null, or one rendition pushed to an RTMP URL
  */
 public record Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
-                       List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost) {
+                       List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost,
+                       boolean dash, Restream restream) {
+
+  /** HLS only, as before outputs were configurable. */
+  public Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
+                  List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost) {
+    this(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, advertisedHost,
+      false, null);
+  }
 
   /** {@code kind} is {@code test-pattern} (lavfi test source with a tone) or {@code rtmp} (push, keyed). */
   public record Input(String kind, String streamKey) {
@@ -25,6 +35,14 @@ public record Pipeline(String machineId, String streamId, String agentToken, int
     public static final String RTMP = "rtmp";
   }
 
-  public record Hls(int segmentSeconds, int listSize) {
+  /** @param segmentType {@code ts} (MPEG-TS) or {@code fmp4} (CMAF fragments with an init segment) */
+  public record Hls(int segmentSeconds, int listSize, String segmentType) {
+    public Hls(int segmentSeconds, int listSize) {
+      this(segmentSeconds, listSize, "ts");
+    }
+  }
+
+  /** @param rendition name of the rendition pushed to {@code url} */
+  public record Restream(String rendition, String url) {
   }
 }

@@ -9,9 +9,12 @@ import io.ltm.config.LtmConfig;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
 import io.ltm.stream.Stream;
+import io.ltm.stream.StreamConfigJson;
+import io.ltm.stream.StreamConfigRepository;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamTransitions;
 import io.ltm.stream.domain.Rendition;
+import io.ltm.stream.domain.StreamConfig;
 import io.ltm.stream.domain.StreamState;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -41,9 +44,11 @@ public class AgentCallsEndpoint {
   private final MachineRepository machines;
   private final StreamRepository streams;
   private final StreamTransitions transitions;
+  private final StreamConfigRepository configs;
 
   public AgentCallsEndpoint(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines,
-                            StreamRepository streams, StreamTransitions transitions) {
+                            StreamRepository streams, StreamTransitions transitions, StreamConfigRepository configs) {
+    this.configs = configs;
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
@@ -80,7 +85,8 @@ public class AgentCallsEndpoint {
             ? streams.setMachine(conn, s.id(), m.id()).compose(x -> transitions.move(conn, s, StreamState.STARTING, null,
               new JsonObject().put("machineId", m.id()))).mapEmpty()
             : Future.succeededFuture())
-          .map(v -> pipeline(m, s, agentToken));
+          .compose(v -> configs.find(conn, s.id(), s.configVersion()))
+          .map(version -> pipeline(m, s, agentToken, version == null ? null : version.config()));
       });
     })).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(JsonObject::mapFrom)));
   }
@@ -95,13 +101,18 @@ public class AgentCallsEndpoint {
     return chain;
   }
 
-  private Pipeline pipeline(Machine m, Stream s, String agentToken) {
-    List<Rendition> ladder = s.renditions().stream()
-      .map(r -> ((JsonObject) r).mapTo(Rendition.class))
-      .toList();
+  /** The stream's current configuration version, exactly: its ladder and its outputs. */
+  private Pipeline pipeline(Machine m, Stream s, String agentToken, StreamConfig current) {
+    StreamConfig streamConfig = current != null ? current
+      : new StreamConfig(null, StreamConfigJson.ladder(s.renditions()), StreamConfig.Outputs.DEFAULT).withDefaults();
+    List<Rendition> ladder = streamConfig.renditions();
+    StreamConfig.Outputs outputs = streamConfig.outputs();
+    StreamConfig.Restream restream = outputs.restream();
     return new Pipeline(m.id(), s.id(), agentToken, config.cloud().heartbeatSeconds(),
-      new Pipeline.Input(s.inputKind(), s.streamKey()), ladder, new Pipeline.Hls(2, 6),
-      config.cloud().x264Preset(), config.cloud().advertisedHost());
+      new Pipeline.Input(s.inputKind(), s.streamKey()), ladder,
+      new Pipeline.Hls(outputs.hls().segmentSeconds(), outputs.hls().windowSegments(), outputs.hls().segmentType()),
+      config.cloud().x264Preset(), config.cloud().advertisedHost(), outputs.dash(),
+      restream == null ? null : new Pipeline.Restream(restream.rendition(), restream.url()));
   }
 
   private void status(RoutingContext ctx) {

@@ -17,12 +17,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where integration tests find MySQL and RabbitMQ: the local servers when they answer (this machine, CI), else
- * containers started by Testcontainers where Docker exists. Each test JVM gets a fresh database {@code ltm_it}
- * and a fresh RabbitMQ vhost {@code ltm-it}, so a running {@code ltm dev} and the tests never share jobs or rows.
+ * containers started by Testcontainers where Docker exists. Each test JVM gets a fresh database {@code ltm_it_<checkout>}
+ * and a fresh RabbitMQ vhost {@code ltm-it-<checkout>}, so a running {@code ltm dev} and the tests never share jobs or rows.
  */
 final class TestEnv {
-  private static final String DATABASE = "ltm_it";
-  private static final String VHOST = "ltm-it";
+  /**
+   * Several checkouts of the project (git worktrees, CI jobs on one host) may run their ITs at the same time against
+   * the same MariaDB and RabbitMQ: each checkout gets its own database, vhost and machine tag, named after its
+   * folder, or else one run drops the other's database and its reconciler reaps the other's agents.
+   */
+  private static final String CHECKOUT = Integer.toHexString(Path.of("").toAbsolutePath().toString().hashCode());
+  private static final String DATABASE = "ltm_it_" + CHECKOUT;
+  private static final String VHOST = "ltm-it-" + CHECKOUT;
   private static Map<String, String> base;
 
   private TestEnv() {
@@ -43,7 +49,7 @@ final class TestEnv {
     env.put("LTM_HTTP_PORT", String.valueOf(port));
     env.put("LTM_HTTP_HOST", "127.0.0.1");
     env.put("LTM_PUBLIC_URL", "http://127.0.0.1:" + port);
-    env.put("LTM_ENV", "it");
+    env.put("LTM_ENV", "it-" + CHECKOUT);
     env.put("LTM_ADVERTISED_HOST", "127.0.0.1");
     env.put("LTM_AGENT_WORK_DIR", Path.of("target", "it-agents").toAbsolutePath().toString());
     env.put("LTM_X264_PRESET", "ultrafast");
