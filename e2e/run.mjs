@@ -264,12 +264,21 @@ async function runTests() {
     streamA = await buy(a, 'mobile');
     await snap(a, 'bought');
     await watchBadge(a);
-    // Configure a custom ladder when the configuration API (issue 3) exists; the form says so otherwise.
-    await a.fill('[data-testid=ladder] input[name="renditions.0.videoBitrateKbps"]', '350');
+    // A custom ladder: a mistake is named next to its field and saves nothing; then a third rendition is added.
+    await a.waitForSelector('[data-testid=ladder] tr:nth-child(2)');
+    await a.waitForSelector('[data-testid=config-quote]:has-text("per hour")');
+    await a.fill('[data-testid=ladder] input[name="renditions[0].height"]', '241');
     await a.click('form[data-testid=config-form] button[type=submit]');
-    await until('the configuration form to answer', () => a.evaluate(() =>
-      document.querySelector('[data-testid=config-saved]').textContent
-      || document.querySelector('form[data-testid=config-form] [data-error-for]:not(:empty)')?.textContent), 15_000);
+    await a.waitForSelector('[data-error-for="renditions[0].height"]:not(:empty)');
+    await snap(a, 'ladder-refused');
+    await a.fill('[data-testid=ladder] input[name="renditions[0].height"]', '240');
+    await a.click('[data-testid=add-rendition]');
+    await a.fill('[data-testid=ladder] input[name="renditions[2].name"]', '180p');
+    await a.click('form[data-testid=config-form] button[type=submit]');
+    await a.waitForSelector('[data-testid=config-saved]:has-text("version 2")');
+    const config = await a.evaluate(async (id) => (await (await fetch(`/api/v1/streams/${id}/config`)).json()), streamA);
+    assert(config.version === 2 && config.renditions.map((r) => r.name).join() === '240p,144p,180p',
+      `configuration after saving: ${JSON.stringify(config)}`);
     await snap(a, 'configured');
     await a.click('.stream-page button[data-action=start]');
     await badgeIs(a, 'STARTING');
@@ -278,7 +287,7 @@ async function runTests() {
     await snap(a, 'live');
     const [t1, t2] = await videoAdvances(a);
     const options = await a.locator('[data-testid=rendition-picker] option').count();
-    assert(options >= 3, `the rendition picker offers ${options - 1} renditions`);
+    assert(options === 4, `the rendition picker offers ${options - 1} renditions, the ladder has 3`);
     await snap(a, 'playing');
     await a.click('.stream-page button[data-action=stop]');
     await badgeIs(a, 'STOPPED');

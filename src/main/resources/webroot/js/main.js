@@ -163,6 +163,8 @@ function onEvent(event) {
   } else if (event.type === 'stream.thumbnail') {
     const url = (event.detail && (event.detail.url || event.detail.thumbnailUrl)) || null;
     if (url) app.thumbs.set(event.streamId, url);
+  } else if (event.type === 'stream.config') {
+    if (s && event.configVersion) s.configVersion = event.configVersion;
   } else if (event.type === 'order.state') {
     addNewStreams().then(() => app.view && app.view.refresh()).catch(console.warn);
   }
@@ -261,13 +263,21 @@ function offerCard(offer) {
     h('p', { class: 'error', 'data-error-for': 'offerId' }),
     h('p', { class: 'error', 'data-error-for': '' }),
     h('button', { type: 'submit' }, 'Buy'));
-  const updateQuote = async () => {
+  // The hourly price comes from POST /quotes (the offer's own ladder until the stream is configured), times
+  // the quantity; the offer's list price stands in while the quote is on its way or if it fails.
+  let unitCents = offer.pricePerHourCents;
+  let currency = offer.currency;
+  const updateQuote = () => {
     const q = Number(form.quantity.value) || 0;
-    // The price the offer states, times the quantity. TODO(issue 3): POST /api/v1/quotes prices a configured ladder.
     quote.textContent = q > 0
-      ? `${q} × ${money(offer.pricePerHourCents, offer.currency)} = ${money(q * offer.pricePerHourCents, offer.currency)} per hour while running`
+      ? `${q} × ${money(unitCents, currency)} = ${money(q * unitCents, currency)} per hour while running`
       : '';
   };
+  api('POST', '/quotes', { body: { offerId: offer.id } }).then((r) => {
+    unitCents = r.pricePerHourCents;
+    currency = r.currency;
+    updateQuote();
+  }).catch((e) => console.warn('quote', e));
   form.quantity.addEventListener('input', updateQuote);
   updateQuote();
   form.addEventListener('submit', async (ev) => {
@@ -401,7 +411,14 @@ function streamView(id) {
     config.update(s);
   }
   render();
-  return { refresh: render, dispose() { clearInterval(ticker); player.dispose(); } };
+  return {
+    refresh: render,
+    onEvent(e) {
+      if (e.type === 'stream.config' && e.streamId === id) config.onConfigEvent();
+      render();
+    },
+    dispose() { clearInterval(ticker); player.dispose(); },
+  };
 }
 
 function playerPanel(id) {
@@ -460,102 +477,292 @@ function playerPanel(id) {
 
 // ---------------------------------------------------------------- configuration (issue 3's API)
 
-const NUM_FIELDS = [['width', 'Width'], ['height', 'Height'], ['videoBitrateKbps', 'Video kbps'], ['fps', 'fps'],
-  ['audioBitrateKbps', 'Audio kbps']];
+const NUM_FIELDS = [['width', 'Width'], ['height', 'Height'], ['videoBitrateKbps', 'Video kbps'],
+  ['maxRateKbps', 'Max kbps'], ['fps', 'fps'], ['gopSeconds', 'GOP s'], ['audioBitrateKbps', 'Audio kbps']];
+const IDLE = ['CREATED', 'STOPPED', 'FAILED'];
 
+/** Presets and capabilities, fetched once per sign-in. */
+let catalogPromise = null;
+function configCatalog() {
+  if (!catalogPromise) {
+    catalogPromise = Promise.all([api('GET', '/presets'), api('GET', '/capabilities')])
+      .then(([p, c]) => ({ presets: p.items || [], caps: c }))
+      .catch((e) => { catalogPromise = null; throw e; });
+  }
+  return catalogPromise;
+}
+
+/**
+ * The stream's configuration (issue 3's API): a preset or a custom ladder, its outputs, a live quote of the
+ * edited configuration, and the versions with restore. Changes are accepted while the stream is stopped.
+ */
 function configForm(id) {
   const ladder = h('tbody', { 'data-testid': 'ladder' });
   const preset = h('select', { name: 'preset', 'data-testid': 'preset' });
+  const quote = h('p', { class: 'quote', 'data-testid': 'config-quote' });
+  const versions = h('ol', { class: 'versions', 'data-testid': 'config-versions', reversed: true });
+  const lock = h('p', { class: 'muted', 'data-testid': 'config-lock' });
+  const rtmpRendition = h('select', { name: 'outputs.rtmp.rendition' });
   const form = h('form', { class: 'config', 'data-testid': 'config-form', novalidate: true },
+    lock,
     h('label', {}, 'Preset ', preset),
-    h('table', { class: 'ladder' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'),
-      ...NUM_FIELDS.map(([, l]) => h('th', {}, l)), h('th', {}))), ladder),
+    h('p', { class: 'error', 'data-error-for': 'preset' }),
+    h('div', { class: 'ladder-wrap' }, h('table', { class: 'ladder' }, h('thead', {}, h('tr', {}, h('th', {}, 'Name'),
+      ...NUM_FIELDS.map(([, l]) => h('th', {}, l)), h('th', {}, 'Video codec'), h('th', {}, 'Audio codec'), h('th', {}))), ladder)),
     h('p', { class: 'error', 'data-error-for': 'renditions' }),
-    h('button', { type: 'button', class: 'secondary', 'data-testid': 'add-rendition', onclick: () => addRow({ name: '', width: 640, height: 360, videoBitrateKbps: 800, fps: 30, audioBitrateKbps: 96 }) }, 'Add rendition'),
+    h('button', { type: 'button', class: 'secondary', 'data-testid': 'add-rendition', onclick: () => { addRow(newRendition()); changed(); } }, 'Add rendition'),
     h('fieldset', {}, h('legend', {}, 'Outputs'),
-      h('label', {}, h('input', { type: 'checkbox', name: 'outputs.hls', checked: true, disabled: true }), ' HLS preview (origin)'),
-      h('p', { class: 'muted' }, 'DASH, fMP4/CMAF and RTMP re-stream arrive with the configuration API.')),
+      h('div', { class: 'row' },
+        h('label', {}, 'HLS segments ', h('select', { name: 'outputs.hls.segmentType' }, h('option', { value: 'ts' }, 'MPEG-TS'), h('option', { value: 'fmp4' }, 'fMP4 / CMAF'))),
+        h('label', {}, 'Segment s ', h('input', { name: 'outputs.hls.segmentSeconds', type: 'number', class: 'num' })),
+        h('label', {}, 'Window (segments) ', h('input', { name: 'outputs.hls.windowSegments', type: 'number', class: 'num' }))),
+      h('p', { class: 'error', 'data-error-for': 'outputs.hls.segmentType' }),
+      h('p', { class: 'error', 'data-error-for': 'outputs.hls.segmentSeconds' }),
+      h('p', { class: 'error', 'data-error-for': 'outputs.hls.windowSegments' }),
+      h('label', { class: 'row' }, h('input', { type: 'checkbox', name: 'outputs.dash' }), ' DASH (CMAF) manifest'),
+      h('div', { class: 'row' },
+        h('label', { class: 'row' }, h('input', { type: 'checkbox', name: 'rtmpOn' }), ' RTMP re-stream of '), rtmpRendition,
+        h('label', {}, 'to ', h('input', { name: 'outputs.rtmp.url', placeholder: 'rtmp://host/app/key', size: 40 }))),
+      h('p', { class: 'error', 'data-error-for': 'outputs.rtmp.rendition' }),
+      h('p', { class: 'error', 'data-error-for': 'outputs.rtmp.url' }),
+      h('p', { class: 'error', 'data-error-for': 'outputs' })),
     h('fieldset', {}, h('legend', {}, 'Delivery'),
       h('label', {}, 'CDN ', h('select', { name: 'cdn', disabled: true }, h('option', { value: 'origin' }, 'origin (the transcoder serves HLS itself)'))),
-      h('p', { class: 'error', 'data-error-for': 'cdn' })),
+      h('p', { class: 'muted' }, 'Other CDNs become selectable when they are configured.')),
     h('fieldset', {}, h('legend', {}, 'Ingest'),
       h('p', { 'data-testid': 'stream-key' }),
       h('button', { type: 'button', class: 'secondary', 'data-testid': 'rotate-key', onclick: () => rotate() }, 'Rotate stream key'),
       h('p', { class: 'error', 'data-error-for': 'input' })),
+    quote,
     h('p', { class: 'error', 'data-error-for': '' }),
     h('p', { class: 'ok', 'data-testid': 'config-saved' }),
-    h('button', { type: 'submit' }, 'Save configuration'));
+    h('button', { type: 'submit' }, 'Save configuration'),
+    h('h4', {}, 'Versions'), versions);
   let shownFor = null;
-  function addRow(r) {
-    const i = ladder.children.length;
-    ladder.append(h('tr', { 'data-testid': 'rendition-row' },
-      h('td', {}, h('input', { name: `renditions.${i}.name`, value: r.name, size: 6 }),
-        h('div', { class: 'error', 'data-error-for': `renditions.${i}.name` })),
-      ...NUM_FIELDS.map(([k]) => h('td', {}, h('input', { name: `renditions.${i}.${k}`, type: 'number', value: r[k] ?? '', class: 'num' }),
-        h('div', { class: 'error', 'data-error-for': `renditions.${i}.${k}` }))),
-      h('td', {}, h('button', { type: 'button', class: 'secondary small', onclick: (ev) => { ev.target.closest('tr').remove(); } }, '✕'))));
+  let stream = null;
+  let quoteTimer = null;
+  let quoteSeq = 0;
+
+  function select(name, options, value) {
+    return h('select', { name }, options.map((o) => h('option', { value: o.codec, disabled: o.available === false,
+      selected: o.codec === value }, o.available === false ? `${o.codec} (not available)` : o.codec)));
   }
+
+  function addRow(r, caps = lastCaps) {
+    const i = ladder.children.length;
+    const cell = (name, input) => h('td', {}, input, h('div', { class: 'error', 'data-error-for': name }));
+    ladder.append(h('tr', { 'data-testid': 'rendition-row' },
+      cell(`renditions[${i}].name`, h('input', { name: `renditions[${i}].name`, value: r.name, size: 6 })),
+      ...NUM_FIELDS.map(([k]) => cell(`renditions[${i}].${k}`,
+        h('input', { name: `renditions[${i}].${k}`, type: 'number', value: r[k] ?? '', class: 'num', 'data-key': k }))),
+      cell(`renditions[${i}].videoCodec`, select(`renditions[${i}].videoCodec`,
+        [...(caps ? caps.videoCodecs : [{ codec: 'h264' }]), { codec: 'none' }], r.videoCodec || 'h264')),
+      cell(`renditions[${i}].audioCodec`, select(`renditions[${i}].audioCodec`,
+        caps ? caps.audioCodecs : [{ codec: 'aac' }], r.audioCodec || 'aac')),
+      h('td', {}, h('button', { type: 'button', class: 'secondary small', title: 'remove', onclick: (ev) => {
+        ev.target.closest('tr').remove(); renumber(); changed(); } }, '✕'))));
+  }
+
+  /** After a removal the rows are renumbered, so an error's renditions[i] still points at the right row. */
+  function renumber() {
+    [...ladder.children].forEach((tr, i) => {
+      for (const el of tr.querySelectorAll('[name], [data-error-for]')) {
+        for (const attr of ['name', 'data-error-for']) {
+          const v = el.getAttribute(attr);
+          if (v) el.setAttribute(attr, v.replace(/^renditions\[\d+\]/, `renditions[${i}]`));
+        }
+      }
+    });
+  }
+
+  let lastCaps = null;
   function setLadder(renditions) {
     ladder.replaceChildren();
     for (const r of renditions || []) addRow(r);
+    refreshRtmpChoices();
   }
+
+  function setOutputs(o = {}) {
+    const hls = o.hls || {};
+    form['outputs.hls.segmentType'].value = hls.segmentType || 'ts';
+    form['outputs.hls.segmentSeconds'].value = hls.segmentSeconds ?? '';
+    form['outputs.hls.windowSegments'].value = hls.windowSegments ?? '';
+    form['outputs.dash'].checked = !!o.dash;
+    form.rtmpOn.checked = !!o.rtmp;
+    form['outputs.rtmp.url'].value = (o.rtmp && o.rtmp.url) || '';
+    refreshRtmpChoices(o.rtmp && o.rtmp.rendition);
+  }
+
+  function refreshRtmpChoices(chosen) {
+    const keep = chosen || rtmpRendition.value;
+    const names = [...ladder.children].map((tr) => tr.querySelector('input').value.trim()).filter(Boolean);
+    rtmpRendition.replaceChildren(...names.map((n) => h('option', { value: n, selected: n === keep }, n)));
+  }
+
+  /** A new row takes the frame rate, GOP and codecs of the row above (they must agree across a ladder). */
+  function newRendition() {
+    const above = readLadder().pop() || {};
+    return { name: '', width: 320, height: 180, videoBitrateKbps: 300, fps: above.fps || 25, gopSeconds: above.gopSeconds,
+      videoCodec: above.videoCodec, audioCodec: above.audioCodec, audioBitrateKbps: above.audioBitrateKbps || 64 };
+  }
+
   function readLadder() {
     return [...ladder.children].map((tr) => {
-      const inputs = tr.querySelectorAll('input');
-      const r = { name: inputs[0].value.trim() };
-      NUM_FIELDS.forEach(([k], j) => { r[k] = inputs[j + 1].value === '' ? null : Number(inputs[j + 1].value); });
+      const r = { name: tr.querySelector('input').value.trim() };
+      for (const input of tr.querySelectorAll('input[data-key]')) {
+        if (input.value !== '') r[input.dataset.key] = Number(input.value);
+      }
+      const [vc, ac] = tr.querySelectorAll('select');
+      r.videoCodec = vc.value;
+      r.audioCodec = ac.value;
       return r;
     });
   }
-  preset.addEventListener('change', () => {
-    const o = app.offers.get(preset.value);
-    if (o) setLadder(o.renditions);
+
+  function readOutputs() {
+    const hls = { segmentType: form['outputs.hls.segmentType'].value };
+    if (form['outputs.hls.segmentSeconds'].value !== '') hls.segmentSeconds = Number(form['outputs.hls.segmentSeconds'].value);
+    if (form['outputs.hls.windowSegments'].value !== '') hls.windowSegments = Number(form['outputs.hls.windowSegments'].value);
+    return { hls, dash: form['outputs.dash'].checked,
+      rtmp: form.rtmpOn.checked ? { rendition: rtmpRendition.value, url: form['outputs.rtmp.url'].value.trim() } : null };
+  }
+
+  /** The body PATCH and quotes take: a preset as chosen, or the edited ladder. */
+  function body() {
+    return preset.value && !form.dataset.edited ? { preset: preset.value, outputs: readOutputs() }
+      : { renditions: readLadder(), outputs: readOutputs() };
+  }
+
+  function changed() {
+    form.dataset.edited = '1';
+    refreshRtmpChoices();
+    scheduleQuote();
+  }
+  form.addEventListener('input', (ev) => { if (ev.target !== preset) changed(); });
+
+  function scheduleQuote() {
+    clearTimeout(quoteTimer);
+    quoteTimer = setTimeout(async () => {
+      if (!stream) return;
+      const mine = ++quoteSeq;
+      quote.textContent = 'Pricing…';
+      try {
+        const q = await api('POST', '/quotes', { body: { offerId: stream.offerId, ...body() } });
+        if (mine !== quoteSeq) return;
+        quote.textContent = `This configuration: ${money(q.pricePerHourCents, q.currency)} per hour while running`
+          + (q.lines && q.lines.length ? ` (${q.lines.map((l) => `${l.item} ${money(l.cents, q.currency)}`).join(', ')})` : '');
+      } catch (e) {
+        if (mine !== quoteSeq) return;
+        quote.textContent = '';
+        showErrors(form, e);
+      }
+    }, 300);
+  }
+
+  preset.addEventListener('change', async () => {
+    const { presets } = await configCatalog();
+    const p = presets.find((x) => x.id === preset.value);
+    if (p) {
+      setLadder(p.renditions);
+      setOutputs(p.outputs);
+      delete form.dataset.edited;
+      scheduleQuote();
+    }
   });
+
+  async function loadVersions() {
+    try {
+      const v = await api('GET', `/streams/${id}/config/versions`);
+      versions.replaceChildren(...v.items.map((c) => h('li', { 'data-version': c.version },
+        `v${c.version}${c.version === v.currentVersion ? ' (current)' : ''}: `,
+        c.preset ? `preset ${c.preset}, ` : '', `${c.renditions.map((r) => r.name).join(' / ')} · ${c.reason || ''} `,
+        c.version === v.currentVersion ? '' : h('button', { type: 'button', class: 'secondary small', 'data-testid': 'restore',
+          disabled: !IDLE.includes(stream && stream.state), onclick: () => restore(c.version) }, 'Restore'))));
+    } catch (e) { console.warn(e); }
+  }
+
+  async function loadCurrent() {
+    try {
+      const [{ presets, caps }, current] = await Promise.all([configCatalog(), api('GET', `/streams/${id}/config`)]);
+      lastCaps = caps;
+      preset.replaceChildren(h('option', { value: '' }, 'custom'),
+        ...presets.map((p) => h('option', { value: p.id }, `${p.name} (${p.renditions.length} renditions)`)));
+      preset.value = current.preset || '';
+      setLadder(current.renditions);
+      setOutputs(current.outputs);
+      delete form.dataset.edited;
+      scheduleQuote();
+    } catch (e) { showErrors(form, e); }
+    loadVersions();
+  }
+
+  async function restore(version) {
+    showErrors(form, null);
+    try {
+      const s = await api('POST', `/streams/${id}/config/versions/${version}/restore`);
+      mergeStream(id, s);
+      $('[data-testid="config-saved"]', form).textContent = `Restored as version ${s.configVersion}.`;
+      loadCurrent();
+    } catch (e) { showErrors(form, e); }
+  }
+
   async function rotate() {
     showErrors(form, null);
     try {
       const s = await api('POST', `/streams/${id}/stream-key/rotate`);
       $('[data-testid="stream-key"]', form).textContent = `New stream key (copy it now, it is not shown again): ${(s.input && s.input.streamKey) || s.streamKey || ''}`;
     } catch (e) {
-      showErrors(form, e.status === 404 || e.status === 405
-        ? new Error('Key rotation arrives with the ingest API (issue 3).') : e);
+      // TODO(issue 3, ingest): wire to the key-rotation route once it lands.
+      showErrors(form, e.status === 404 ? new Error('Key rotation arrives with the ingest API.') : e);
     }
   }
+
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     showErrors(form, null);
     $('[data-testid="config-saved"]', form).textContent = '';
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
+    button.textContent = 'Saving…';
     try {
-      const s = await api('PATCH', `/streams/${id}`, { body: { renditions: readLadder() } });
-      const known = app.streams.get(id);
-      app.streams.set(id, { ...known, ...s, state: known ? known.state : s.state });
-      $('[data-testid="config-saved"]', form).textContent = `Saved${s.configVersion ? ` (version ${s.configVersion})` : ''}.`;
+      const s = await api('PATCH', `/streams/${id}`, { body: body() });
+      mergeStream(id, s);
+      $('[data-testid="config-saved"]', form).textContent = `Saved as version ${s.configVersion}.`;
+      loadCurrent();
     } catch (e) {
-      showErrors(form, e.status === 404 && e.code === 'not_found' && !e.field
-        ? new Error('Changing the configuration arrives with the configuration API (issue 3).') : e);
+      showErrors(form, e);
     } finally {
       button.disabled = false;
+      button.textContent = 'Save configuration';
     }
   });
+
   return {
     el: form,
     update(s) {
-      if (shownFor === s.id) return;
-      shownFor = s.id;
-      preset.replaceChildren(h('option', { value: '' }, 'custom'),
-        ...[...app.offers.values()].map((o) => h('option', { value: o.id }, `${o.name} (${o.renditions.length} renditions)`)));
-      preset.value = '';
-      setLadder(s.renditions);
-      // The key is shown once, right after it was issued; later it stays hidden (rotate for a new one).
-      const key = app.freshKeys.get(s.id);
-      app.freshKeys.delete(s.id);
-      $('[data-testid="stream-key"]', form).textContent = s.input && s.input.kind === 'rtmp'
-        ? (key ? `Stream key (copy it now, it is not shown again): ${key}` : 'Stream key: hidden. Rotate it to get a new one.')
-        : 'Input: test pattern (no stream key).';
+      stream = s;
+      const idle = IDLE.includes(s.state);
+      lock.textContent = idle ? '' : `The configuration can change while the stream is stopped (now ${s.state}).`;
+      form.querySelector('button[type=submit]').disabled = !idle;
+      if (shownFor !== s.id) {
+        shownFor = s.id;
+        // The key is shown once, right after it was issued; later it stays hidden (rotate for a new one).
+        const key = app.freshKeys.get(s.id);
+        app.freshKeys.delete(s.id);
+        $('[data-testid="stream-key"]', form).textContent = s.input && s.input.kind === 'rtmp'
+          ? (key ? `Stream key (copy it now, it is not shown again): ${key}` : 'Stream key: hidden. Rotate it to get a new one.')
+          : 'Input: test pattern (no stream key).';
+        loadCurrent();
+      }
     },
+    onConfigEvent() { if (!form.dataset.edited) loadCurrent(); else loadVersions(); },
   };
+}
+
+/** A stream's answer from the API; its state stays what the events made it. */
+function mergeStream(id, fresh) {
+  const known = app.streams.get(id);
+  app.streams.set(id, known ? { ...known, ...fresh, state: known.state, allowedActions: known.allowedActions } : fresh);
 }
 
 // ---------------------------------------------------------------- account
