@@ -14,6 +14,9 @@ import io.ltm.db.Database;
 import io.ltm.events.EventBridge;
 import io.ltm.events.EventRelay;
 import io.ltm.events.EventsEndpoint;
+import io.ltm.ingest.IngestEndpoint;
+import io.ltm.ingest.IngestRepository;
+import io.ltm.ingest.IngestService;
 import io.ltm.http.ApiServer;
 import io.ltm.jobs.JobWorker;
 import io.ltm.jobs.OutboxRelay;
@@ -72,7 +75,8 @@ public final class Ltm {
       new AccountEndpoint(),
       new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
       new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
-      new EventsEndpoint(pool));
+      new EventsEndpoint(pool),
+      new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions);
     apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys), endpoints, bridge, agentCalls::addRoutes,
       readiness());
