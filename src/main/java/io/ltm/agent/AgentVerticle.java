@@ -11,6 +11,11 @@ import io.vertx.ext.web.client.WebClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ltm.ingest.domain.Cidr;
+import io.vertx.core.json.JsonArray;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,10 +35,15 @@ public final class AgentVerticle extends VerticleBase {
   static final long HELLO_RETRY_MS = 2_000;
   static final long HELLO_GIVE_UP_MS = 30_000;
   static final long LIVE_CHECK_MS = 1_000;
-  static final long MIN_FENCE_MS = 30_000;
+  /** Live input whose frames stop advancing this long is lost, even if its connection is still open. */
+  static final long STALL_MS = 5_000;
+  /** ffmpeg that exits this soon, this many times in a row, with no input and no refusal to explain it, is broken. */
+  static final long QUICK_EXIT_MS = 2_000;
+  static final int QUICK_EXITS_TO_FAIL = 5;
+  static final long LISTEN_AGAIN_MS = 200;
+  static final long PULL_RETRY_MS = 2_000;
 
   private final AgentOptions options;
-  private final long minFenceMs;
   private final Promise<Integer> terminated = Promise.promise();
   private final FfmpegProgress.Parser progressParser = new FfmpegProgress.Parser();
 
@@ -42,27 +52,31 @@ public final class AgentVerticle extends VerticleBase {
   private Path hlsDir;
   private Pipeline pipeline;
   private HttpServer hlsServer;
-  private int rtmpPort;
+  private int inputPort;
+  private IngestFront front;
+  private List<Pipeline.StreamKey> streamKeys = List.of();
+  private Thumbnails thumbnails;
   private FfmpegProcess ffmpeg;
   private long ffmpegStartedAtMs;
+  private long refusalsAtStart;
+  private long bytesAtStart;
+  private int quickExits;
   private FfmpegProgress progress = FfmpegProgress.NONE;
+  private long lastFrameChangeNanos;
+  private long lastBeatBytes;
+  private long lastBeatNanos;
   private String lastError;
   private boolean live;
   private boolean checkingLive;
   private boolean stopping;
   private boolean finishing;
+  private long reconnectTimer = -1;
   private long lastContactNanos;
   private final List<Long> timers = new ArrayList<>();
   private Future<Void> statusChain = Future.succeededFuture();
 
   public AgentVerticle(AgentOptions options) {
-    this(options, MIN_FENCE_MS);
-  }
-
-  /** Tests shorten the fencing floor; production keeps the documented 30 s. */
-  AgentVerticle(AgentOptions options, long minFenceMs) {
     this.options = options;
-    this.minFenceMs = minFenceMs;
   }
 
   /** Completes with the process exit code once the agent has decided to end and ffmpeg is gone. */
@@ -75,24 +89,28 @@ public final class AgentVerticle extends VerticleBase {
     web = WebClient.create(vertx, new WebClientOptions().setUserAgent("ltm-agent"));
     home = new HomeClient(web, options.serverUrl(), options.machineId());
     hlsDir = options.workDir().toAbsolutePath().resolve("hls");
+    thumbnails = new Thumbnails(vertx, options.workDir().toAbsolutePath().resolve("thumb.jpg"));
     return vertx.fileSystem().mkdirs(hlsDir.toString())
       .compose(v -> helloWithRetry(System.nanoTime()))
       .compose(received -> {
         pipeline = received;
+        streamKeys = received.input().streamKeys();
         lastContactNanos = System.nanoTime();
-        return HlsServer.start(vertx, hlsDir);
+        return HlsServer.start(vertx, hlsDir, thumbnails::current);
       })
       .compose(server -> {
         hlsServer = server;
-        return pickRtmpPort();
+        return pickInputPort();
       })
       .compose(port -> {
-        rtmpPort = port;
-        return startFfmpeg();
+        inputPort = port;
+        return startFront();
       })
+      .compose(v -> startFfmpeg())
       .onSuccess(v -> {
         timers.add(vertx.setPeriodic(heartbeatMs(), id -> heartbeat()));
         timers.add(vertx.setPeriodic(LIVE_CHECK_MS, id -> checkLive()));
+        timers.add(vertx.setPeriodic(Math.max(1, pipeline.watch().thumbnailSeconds()) * 1000L, id -> pollThumbnail()));
         report("READY", null);
         LOG.info("agent {} ready, preview {}", options.machineId(), previewUrl());
       });
@@ -117,22 +135,54 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
-  private Future<Integer> pickRtmpPort() {
-    if (!isRtmp()) {
+  /** A loopback port for ffmpeg to listen on behind the front (TCP for RTMP, UDP for SRT). */
+  private Future<Integer> pickInputPort() {
+    if (!pipeline.input().listens()) {
       return Future.succeededFuture(0);
     }
+    boolean udp = Pipeline.Input.SRT.equals(pipeline.input().kind());
     // Binding is quick but still a syscall on a socket: keep it off the event loop with the rest of the I/O.
     return vertx.executeBlocking(() -> {
-      try (ServerSocket socket = new ServerSocket(0)) {
+      if (udp) {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+          return socket.getLocalPort();
+        }
+      }
+      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         return socket.getLocalPort();
       }
     });
   }
 
+  private Future<Void> startFront() {
+    Pipeline.Input input = pipeline.input();
+    if (!input.listens()) {
+      return Future.succeededFuture();
+    }
+    List<Cidr> allow = input.allowCidrs() == null ? List.of() : input.allowCidrs().stream().map(Cidr::parse).toList();
+    Future<IngestFront> started = Pipeline.Input.RTMP.equals(input.kind())
+      ? IngestFront.rtmp(vertx, inputPort, allow, this::validKey)
+      : IngestFront.srt(vertx, inputPort, allow);
+    return started.map(f -> {
+      front = f;
+      return null;
+    });
+  }
+
+  /** The current key always; a rotated-out key until its grace period ends (the agent's clock decides). */
+  private boolean validKey(String key) {
+    long now = System.currentTimeMillis();
+    return streamKeys.stream().anyMatch(k -> k.key().equals(key) && k.validAt(now));
+  }
+
   private Future<Void> startFfmpeg() {
-    List<String> command = FfmpegCommand.build(pipeline, hlsDir, rtmpPort);
-    LOG.info("starting {}", String.join(" ", command));
+    List<String> command = FfmpegCommand.build(pipeline, hlsDir, inputPort, thumbnails.file(),
+      pipeline.watch().thumbnailSeconds());
+    LOG.info("starting {}", redact(String.join(" ", command)));
     long startedAt = System.currentTimeMillis();
+    if (front != null) {
+      front.reset();
+    }
     return FfmpegProcess.start(vertx, context, command, this::onProgressLine, this::onErrorLine).map(process -> {
       ffmpeg = process;
       if (stopping) {
@@ -141,6 +191,8 @@ public final class AgentVerticle extends VerticleBase {
         return null;
       }
       ffmpegStartedAtMs = startedAt;
+      refusalsAtStart = front == null ? 0 : front.refusals();
+      bytesAtStart = front == null ? 0 : front.bytesIn();
       live = false;
       lastError = null;
       process.exit().onSuccess(code -> onFfmpegExit(process, code));
@@ -148,8 +200,17 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
+  private static String redact(String command) {
+    return command.replaceAll("passphrase=[^&\\s]*", "passphrase=***");
+  }
+
   private void onProgressLine(String line) {
-    progressParser.accept(line).ifPresent(p -> progress = p);
+    progressParser.accept(line).ifPresent(p -> {
+      if (p.frame() != progress.frame()) {
+        lastFrameChangeNanos = System.nanoTime();
+      }
+      progress = p;
+    });
   }
 
   private void onErrorLine(String line) {
@@ -159,19 +220,57 @@ public final class AgentVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * A test pattern that ends is a failure. For a real input, ffmpeg ending means the input ended: the stream
+   * goes back to READY (INPUT_LOST), ffmpeg waits for (or pulls) the input again, and the reconnect window
+   * starts; only a window that runs out, or an ffmpeg that cannot even start listening, FAILS the stream.
+   */
   private void onFfmpegExit(FfmpegProcess process, int code) {
     if (stopping || process != ffmpeg) {
       return;
     }
-    if (isRtmp() && code == 0) {
-      // The publisher hung up cleanly (ffmpeg ends with 0 then): not a failure, wait for it to come back.
-      LOG.info("publisher left; listening again on port {}", rtmpPort);
-      live = false;
-      report("INPUT_LOST", null);
-      startFfmpeg().onFailure(err -> fail("ffmpeg could not be restarted: " + err.getMessage()));
+    Pipeline.Input input = pipeline.input();
+    if (Pipeline.Input.TEST_PATTERN.equals(input.kind())) {
+      fail("ffmpeg exited with code " + code + (lastError == null ? "" : ": " + lastError));
       return;
     }
-    fail("ffmpeg exited with code " + code + (lastError == null ? "" : ": " + lastError));
+    long ranMs = System.currentTimeMillis() - ffmpegStartedAtMs;
+    boolean explained = front != null && (front.refusals() > refusalsAtStart || front.bytesIn() > bytesAtStart);
+    quickExits = code != 0 && ranMs < QUICK_EXIT_MS && !explained && !live ? quickExits + 1 : 0;
+    if (input.listens() && quickExits >= QUICK_EXITS_TO_FAIL) {
+      fail("ffmpeg exited with code " + code + (lastError == null ? "" : ": " + lastError));
+      return;
+    }
+    String why = lastError;
+    if (live) {
+      LOG.info("input lost (ffmpeg exited with {}); waiting for it to come back", code);
+      live = false;
+      report("INPUT_LOST", null);
+      startReconnectWindow("the input was lost and did not come back", why);
+    } else if (Pipeline.Input.PULL.equals(input.kind())) {
+      startReconnectWindow("the pull source could not be read", why);
+    }
+    long delay = input.listens() ? LISTEN_AGAIN_MS : PULL_RETRY_MS;
+    timers.add(vertx.setTimer(delay, id -> {
+      if (!stopping) {
+        startFfmpeg().onFailure(err -> fail("ffmpeg could not be restarted: " + err.getMessage()));
+      }
+    }));
+  }
+
+  private void startReconnectWindow(String what, String lastErrorLine) {
+    if (reconnectTimer >= 0) {
+      return;
+    }
+    int seconds = pipeline.watch().reconnectWindowSeconds();
+    reconnectTimer = vertx.setTimer(Math.max(1, seconds) * 1000L, id -> {
+      reconnectTimer = -1;
+      if (!live && !stopping) {
+        String detail = lastError != null ? lastError : lastErrorLine;
+        fail(what + " within the reconnect window of " + seconds + " s" + (detail == null ? "" : " (" + detail + ")"));
+      }
+    });
+    timers.add(reconnectTimer);
   }
 
   private void fail(String reason) {
@@ -181,6 +280,14 @@ public final class AgentVerticle extends VerticleBase {
 
   /** LIVE once the master playlist exists and every rendition playlist written by this ffmpeg has a segment. */
   private void checkLive() {
+    if (live && !stopping && ffmpeg != null && !Pipeline.Input.TEST_PATTERN.equals(pipeline.input().kind())
+      && System.nanoTime() - lastFrameChangeNanos > TimeUnit.MILLISECONDS.toNanos(STALL_MS)) {
+      // The connection may still be open, but no picture arrives: that is a lost input too.
+      LOG.warn("input stalled for {} ms; restarting ffmpeg", STALL_MS);
+      lastError = "no frames for " + STALL_MS / 1000 + " s";
+      ffmpeg.stop();
+      return;
+    }
     if (live || checkingLive || stopping || ffmpeg == null) {
       return;
     }
@@ -196,6 +303,11 @@ public final class AgentVerticle extends VerticleBase {
       boolean ready = ar.succeeded() && checks.stream().allMatch(Future::result);
       if (ready && !live && !stopping && since == ffmpegStartedAtMs) {
         live = true;
+        lastFrameChangeNanos = System.nanoTime();
+        if (reconnectTimer >= 0) {
+          vertx.cancelTimer(reconnectTimer);
+          reconnectTimer = -1;
+        }
         report("LIVE", null);
       }
     });
@@ -211,14 +323,26 @@ public final class AgentVerticle extends VerticleBase {
   }
 
   private void heartbeat() {
-    home.heartbeat(pipeline.agentToken(), progress).onComplete(ar -> {
+    long now = System.nanoTime();
+    double inputKbps = 0;
+    if (front != null) {
+      long bytes = front.bytesIn();
+      if (lastBeatNanos > 0 && now > lastBeatNanos) {
+        inputKbps = (bytes - lastBeatBytes) * 8.0 / 1000 / ((now - lastBeatNanos) / 1e9);
+      }
+      lastBeatBytes = bytes;
+    }
+    lastBeatNanos = now;
+    home.heartbeat(pipeline.agentToken(), progress, live, Math.round(inputKbps * 10) / 10.0).onComplete(ar -> {
       if (ar.succeeded() || ar.cause() instanceof HomeClient.RefusedException) {
         lastContactNanos = System.nanoTime();
-        if (ar.succeeded() && ar.result() == HomeClient.Reply.GONE) {
+        if (ar.succeeded() && ar.result().reply() == HomeClient.Reply.GONE) {
           LOG.info("server no longer wants machine {}; stopping", options.machineId());
           finish(0);
         } else if (ar.failed()) {
           LOG.warn("heartbeat refused: {}", ar.cause().getMessage());
+        } else {
+          adoptKeys(ar.result().body());
         }
         return;
       }
@@ -232,10 +356,35 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
+  /** A heartbeat answer lists the keys valid now: a rotation reaches a running machine this way. */
+  private void adoptKeys(JsonObject body) {
+    JsonArray keys = body == null ? null : body.getJsonArray("streamKeys");
+    if (keys == null) {
+      return;
+    }
+    List<Pipeline.StreamKey> adopted = new ArrayList<>();
+    keys.forEach(k -> adopted.add(PipelineJson.streamKey((JsonObject) k)));
+    streamKeys = List.copyOf(adopted);
+  }
+
+  /** A new thumbnail is announced to the server, which records a {@code stream.thumbnail} event. */
+  private void pollThumbnail() {
+    if (stopping) {
+      return;
+    }
+    thumbnails.poll().onSuccess(changed -> {
+      if (changed && !stopping) {
+        home.thumbnail(pipeline.agentToken(), new JsonObject().put("thumbnailUrl", thumbnailUrl())
+            .put("version", thumbnails.version()))
+          .onFailure(err -> LOG.warn("thumbnail not announced: {}", err.getMessage()));
+      }
+    });
+  }
+
   /** Status reports go out one at a time so the server sees READY before LIVE, whatever the network does. */
   private Future<Void> report(String state, String reason) {
     JsonObject body = new JsonObject().put("state", state).put("previewUrl", previewUrl());
-    if (isRtmp()) {
+    if (front != null) {
       body.put("ingestUrl", ingestUrl());
     }
     if (reason != null) {
@@ -277,7 +426,8 @@ public final class AgentVerticle extends VerticleBase {
     stopping = true;
     timers.forEach(vertx::cancelTimer);
     timers.clear();
-    return ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
+    Future<?> ffmpegGone = ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
+    return front == null ? ffmpegGone : ffmpegGone.eventually(() -> front.close());
   }
 
   private Future<Void> closeWebClient() {
@@ -285,16 +435,12 @@ public final class AgentVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  private boolean isRtmp() {
-    return Pipeline.Input.RTMP.equals(pipeline.input().kind());
-  }
-
   private long heartbeatMs() {
     return Math.max(1, pipeline.heartbeatSeconds()) * 1000L;
   }
 
   private long fenceAfterMs() {
-    return Math.max(minFenceMs, 10 * heartbeatMs());
+    return Math.max(pipeline.watch().fenceMinSeconds() * 1000L, 10 * heartbeatMs());
   }
 
   String previewUrl() {
@@ -302,7 +448,15 @@ public final class AgentVerticle extends VerticleBase {
       + FfmpegCommand.MASTER_PLAYLIST;
   }
 
+  /** Where the encoder sends to: the front's public port. The SRT passphrase is not part of it. */
   String ingestUrl() {
-    return "rtmp://" + pipeline.advertisedHost() + ":" + rtmpPort + FfmpegCommand.ingestPath(pipeline.input().streamKey());
+    if (Pipeline.Input.SRT.equals(pipeline.input().kind())) {
+      return "srt://" + pipeline.advertisedHost() + ":" + front.port();
+    }
+    return "rtmp://" + pipeline.advertisedHost() + ":" + front.port() + FfmpegCommand.ingestPath(pipeline.input().streamKey());
+  }
+
+  String thumbnailUrl() {
+    return "http://" + pipeline.advertisedHost() + ":" + hlsServer.actualPort() + "/" + HlsServer.THUMBNAIL;
   }
 }

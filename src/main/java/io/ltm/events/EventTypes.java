@@ -6,6 +6,7 @@ public final class EventTypes {
   public static final String STREAM_STATE = "stream.state";
   public static final String STREAM_FAILED = "stream.failed";
   public static final String STREAM_HEALTH = "stream.health";
+  public static final String STREAM_THUMBNAIL = "stream.thumbnail";
   public static final String MACHINE_STATE = "machine.state";
 
   /** Topic exchange every server node binds its own queue to. Routing key: account.&lt;id&gt;.&lt;type&gt;. */
