@@ -7,6 +7,8 @@ CREATE TABLE stream_ingest (
   srt_passphrase        VARCHAR(79)   NULL,
   -- JSON array of CIDRs allowed to send input; NULL or empty: any address.
   allow_cidrs           TEXT          NULL,
+  -- How long a lost input may stay away before the stream FAILS; NULL: the configured default.
+  reconnect_window_seconds INT        NULL,
   -- The key a rotation replaced, accepted until previous_key_until (the grace period).
   previous_key          VARCHAR(64)   NULL,
   previous_key_until    TIMESTAMP(3)  NULL,

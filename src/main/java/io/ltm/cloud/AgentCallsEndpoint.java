@@ -116,7 +116,8 @@ public class AgentCallsEndpoint {
       new Pipeline.Input(s.inputKind(), s.streamKey(), in.pullUrl(), in.srtPassphrase(), in.allowCidrs(),
         streamKeys(in)), ladder, new Pipeline.Hls(2, 6),
       config.cloud().x264Preset(), config.cloud().advertisedHost(),
-      new Pipeline.Watch(config.agent().thumbnailSeconds(), config.agent().reconnectWindowSeconds(),
+      new Pipeline.Watch(config.agent().thumbnailSeconds(), in.reconnectWindowSeconds() != null
+        ? in.reconnectWindowSeconds() : config.agent().reconnectWindowSeconds(),
         config.agent().fenceMinSeconds()));
   }
 

@@ -12,12 +12,13 @@ import java.util.List;
 
 /** SQL for a stream's ingest settings ({@code stream_ingest}) and the stream key they go with. */
 public class IngestRepository {
-  private static final String UPSERT = "INSERT INTO stream_ingest (stream_id, pull_url, srt_passphrase, allow_cidrs) "
-    + "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE pull_url = VALUES(pull_url), "
-    + "srt_passphrase = VALUES(srt_passphrase), allow_cidrs = VALUES(allow_cidrs), updated_at = CURRENT_TIMESTAMP(3)";
+  private static final String UPSERT = "INSERT INTO stream_ingest (stream_id, pull_url, srt_passphrase, allow_cidrs, "
+    + "reconnect_window_seconds) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE pull_url = VALUES(pull_url), "
+    + "srt_passphrase = VALUES(srt_passphrase), allow_cidrs = VALUES(allow_cidrs), "
+    + "reconnect_window_seconds = VALUES(reconnect_window_seconds), updated_at = CURRENT_TIMESTAMP(3)";
   private static final String SET_KIND = "UPDATE streams SET input_kind = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
   private static final String FIND = "SELECT s.input_kind, s.stream_key, s.ingest_url, i.pull_url, i.srt_passphrase, "
-    + "i.allow_cidrs, i.previous_key, i.previous_key_until, i.thumbnail_url, "
+    + "i.allow_cidrs, i.reconnect_window_seconds, i.previous_key, i.previous_key_until, i.thumbnail_url, "
     + "i.previous_key_until > CURRENT_TIMESTAMP(3) AS previous_valid "
     + "FROM streams s LEFT JOIN stream_ingest i ON i.stream_id = s.id WHERE s.id = ?";
   // The stream key lives on the stream row (it predates this table); a rotation moves both in one transaction.
@@ -31,13 +32,14 @@ public class IngestRepository {
 
   /** A stream's ingest as stored. {@code previousKey} is null once its grace period is over. */
   public record Ingest(String kind, String streamKey, String ingestUrl, String pullUrl, String srtPassphrase,
-                       List<String> allowCidrs, String previousKey, LocalDateTime previousKeyUntil,
+                       List<String> allowCidrs, Integer reconnectWindowSeconds, String previousKey, LocalDateTime previousKeyUntil,
                        String thumbnailUrl) {
   }
 
   public Future<Void> save(SqlClient client, String streamId, IngestSettings settings) {
     return client.preparedQuery(UPSERT).execute(Tuple.of(streamId, settings.pullUrl(), settings.srtPassphrase(),
-        settings.allowCidrs().isEmpty() ? null : new JsonArray(settings.allowCidrs()).encode()))
+        settings.allowCidrs().isEmpty() ? null : new JsonArray(settings.allowCidrs()).encode(),
+        settings.reconnectWindowSeconds()))
       .compose(v -> client.preparedQuery(SET_KIND).execute(Tuple.of(settings.kind(), streamId)))
       .mapEmpty();
   }
@@ -64,7 +66,7 @@ public class IngestRepository {
     Object valid = row.getValue("previous_valid");
     boolean previousValid = valid != null && ((Number) valid).intValue() == 1;
     return new Ingest(row.getString("input_kind"), row.getString("stream_key"), row.getString("ingest_url"),
-      row.getString("pull_url"), row.getString("srt_passphrase"), allow,
+      row.getString("pull_url"), row.getString("srt_passphrase"), allow, row.getInteger("reconnect_window_seconds"),
       previousValid ? row.getString("previous_key") : null,
       previousValid ? row.getLocalDateTime("previous_key_until") : null, row.getString("thumbnail_url"));
   }

@@ -40,7 +40,8 @@ public class IngestService {
     JsonArray cidrs = in.getJsonArray("allowCidrs");
     try {
       return IngestSettings.validate(prefix, in.getString("kind"), in.getString("url"), in.getString("passphrase"),
-        cidrs == null ? null : cidrs.stream().map(c -> c == null ? "" : String.valueOf(c)).toList());
+        cidrs == null ? null : cidrs.stream().map(c -> c == null ? "" : String.valueOf(c)).toList(),
+        in.getInteger("reconnectWindowSeconds"));
     } catch (IngestSettings.Invalid e) {
       throw ApiException.badRequest(e.code(), e.getMessage(), e.field());
     }
@@ -99,6 +100,7 @@ public class IngestService {
         : i.previousKeyUntil().atOffset(ZoneOffset.UTC).toInstant().toString())
       .put("url", i.pullUrl())
       .put("passphraseSet", i.srtPassphrase() != null)
+      .put("reconnectWindowSeconds", i.reconnectWindowSeconds())
       .put("allowCidrs", new JsonArray(i.allowCidrs() == null ? List.of() : i.allowCidrs()))
       .put("ingestUrl", i.ingestUrl())
       .put("thumbnailUrl", i.thumbnailUrl());

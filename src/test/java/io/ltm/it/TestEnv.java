@@ -17,12 +17,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where integration tests find MySQL and RabbitMQ: the local servers when they answer (this machine, CI), else
- * containers started by Testcontainers where Docker exists. Each test JVM gets a fresh database {@code ltm_it}
- * and a fresh RabbitMQ vhost {@code ltm-it}, so a running {@code ltm dev} and the tests never share jobs or rows.
+ * containers started by Testcontainers where Docker exists. Each test JVM gets a fresh database {@code ltm_it_<checkout>}
+ * and a fresh RabbitMQ vhost {@code ltm-it-<checkout>}, so a running {@code ltm dev} and the tests never share jobs or rows.
  */
 final class TestEnv {
-  private static final String DATABASE = "ltm_it";
-  private static final String VHOST = "ltm-it";
+  // One database and vhost per checkout: two worktrees testing at once must not drop each other's schema.
+  private static final String CHECKOUT = Integer.toHexString(Path.of("").toAbsolutePath().toString().hashCode());
+  private static final String DATABASE = "ltm_it_" + CHECKOUT;
+  private static final String VHOST = "ltm-it-" + CHECKOUT;
   private static Map<String, String> base;
 
   private TestEnv() {
@@ -38,12 +40,18 @@ final class TestEnv {
     env.put("LTM_HTTP_PORT", String.valueOf(port));
     env.put("LTM_HTTP_HOST", "127.0.0.1");
     env.put("LTM_PUBLIC_URL", "http://127.0.0.1:" + port);
-    env.put("LTM_ENV", "it");
+    // Agents are tagged with the env, and a reconciler terminates tagged agents its database does not know: a
+    // checkout of its own keeps two test runs on one host from reaping each other's machines.
+    env.put("LTM_ENV", "it-" + CHECKOUT);
     env.put("LTM_ADVERTISED_HOST", "127.0.0.1");
     env.put("LTM_AGENT_WORK_DIR", Path.of("target", "it-agents").toAbsolutePath().toString());
     env.put("LTM_X264_PRESET", "ultrafast");
     env.put("LTM_HEARTBEAT_SECONDS", "1");
     env.put("LTM_HEARTBEAT_TIMEOUT_SECONDS", "8");
+    env.put("LTM_THUMBNAIL_SECONDS", "1");
+    env.put("LTM_HEALTH_EVENT_SECONDS", "1");
+    // Ten heartbeats (10 s) is the fence then, not the production floor of 30 s.
+    env.put("LTM_FENCE_MIN_SECONDS", "3");
     String jar = System.getProperty("ltm.agent.classpath");
     if (jar != null && !Path.of(jar).toFile().exists()) {
       throw new IllegalStateException(jar + " is missing: run the ITs through `mvn verify`, which packages it first");

@@ -12,7 +12,8 @@ import java.util.Set;
  * {@code srt} (listener with a passphrase) or {@code pull} (from a URL), plus an optional allow-list of source
  * networks enforced on the machine. Plain Java, so every rule is unit tested.
  */
-public record IngestSettings(String kind, String pullUrl, String srtPassphrase, List<String> allowCidrs) {
+public record IngestSettings(String kind, String pullUrl, String srtPassphrase, List<String> allowCidrs,
+                             Integer reconnectWindowSeconds) {
 
   public static final String TEST_PATTERN = "test-pattern";
   public static final String RTMP = "rtmp";
@@ -21,6 +22,8 @@ public record IngestSettings(String kind, String pullUrl, String srtPassphrase, 
   public static final Set<String> KINDS = Set.of(TEST_PATTERN, RTMP, SRT, PULL);
   public static final Set<String> PULL_SCHEMES = Set.of("http", "https", "rtmp", "rtmps");
   public static final int MAX_CIDRS = 32;
+  public static final int MIN_RECONNECT_WINDOW = 2;
+  public static final int MAX_RECONNECT_WINDOW = 3600;
 
   /** A rule an input broke; {@code field} is the JSON path the API names in its 400. */
   public static final class Invalid extends RuntimeException {
@@ -47,7 +50,7 @@ public record IngestSettings(String kind, String pullUrl, String srtPassphrase, 
    * ({@code input} in a purchase, empty for {@code PUT …/ingest}).
    */
   public static IngestSettings validate(String prefix, String kind, String pullUrl, String srtPassphrase,
-                                        List<String> allowCidrs) {
+                                        List<String> allowCidrs, Integer reconnectWindowSeconds) {
     String p = prefix == null || prefix.isEmpty() ? "" : prefix + ".";
     String k = kind == null ? TEST_PATTERN : kind;
     if (!KINDS.contains(k)) {
@@ -80,7 +83,12 @@ public record IngestSettings(String kind, String pullUrl, String srtPassphrase, 
         }
       }
     }
-    return new IngestSettings(k, pullUrl, srtPassphrase, List.copyOf(cidrs));
+    if (reconnectWindowSeconds != null && (reconnectWindowSeconds < MIN_RECONNECT_WINDOW
+      || reconnectWindowSeconds > MAX_RECONNECT_WINDOW)) {
+      throw new Invalid("invalid_reconnect_window", p + "reconnectWindowSeconds", "reconnectWindowSeconds must be "
+        + MIN_RECONNECT_WINDOW + " to " + MAX_RECONNECT_WINDOW);
+    }
+    return new IngestSettings(k, pullUrl, srtPassphrase, List.copyOf(cidrs), reconnectWindowSeconds);
   }
 
   private static void checkPullUrl(String field, String url) {
