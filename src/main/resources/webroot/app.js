@@ -523,6 +523,8 @@ function openBus(bus) {
 }
 
 function onLiveEvent(bus, event) {
+  // The server's event relay lost its broker connection for a while: ask for whatever it could not deliver.
+  if (event && event.type === 'resync') { replay(bus); return; }
   if (!event || typeof event.seq !== 'number') return;
   const last = app.lastSeq.get(bus.accountId) || 0;
   if (event.seq <= last) return;

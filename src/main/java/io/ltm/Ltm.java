@@ -71,6 +71,7 @@ public final class Ltm {
     OfferRepository offers = new OfferRepository();
     EventBridge bridge = new EventBridge(vertx, pool, apiKeys);
     bridge.registerReplay();
+    bridge.registerResync();
     List<io.ltm.http.Endpoint> endpoints = List.of(
       new AccountEndpoint(),
       new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),

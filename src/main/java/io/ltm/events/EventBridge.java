@@ -11,7 +11,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import io.vertx.sqlclient.Pool;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The SockJS event-bus bridge. A browser may register only on {@code ltm.account.<its account>} and may send
@@ -24,6 +29,8 @@ public class EventBridge {
   private final Vertx vertx;
   private final Pool pool;
   private final ApiKeys apiKeys;
+  /** Sockets registered on this node, with the account each listens for. */
+  private final Map<SockJSSocket, String> listeners = new ConcurrentHashMap<>();
 
   public EventBridge(Vertx vertx, Pool pool, ApiKeys apiKeys) {
     this.vertx = vertx;
@@ -55,8 +62,21 @@ public class EventBridge {
     });
   }
 
+  /**
+   * After this node's event relay (re)connects to RabbitMQ, events published while its queue was gone never
+   * reach the browsers: each account listening here is told to resync, i.e. replay from its last seq.
+   */
+  public void registerResync() {
+    vertx.eventBus().localConsumer(EventTypes.RESYNC_ADDRESS, msg -> Set.copyOf(listeners.values())
+      .forEach(accountId -> vertx.eventBus().publish(EventTypes.accountAddress(accountId),
+        new JsonObject().put("type", EventTypes.RESYNC))));
+  }
+
   private void guard(BridgeEvent event) {
     BridgeEventType type = event.type();
+    if (type == BridgeEventType.SOCKET_CLOSED) {
+      listeners.remove(event.socket());
+    }
     if (type != BridgeEventType.REGISTER && type != BridgeEventType.SEND && type != BridgeEventType.PUBLISH) {
       event.complete(true);
       return;
@@ -72,7 +92,11 @@ public class EventBridge {
       if (principal == null) {
         event.complete(false);
       } else if (type == BridgeEventType.REGISTER) {
-        event.complete(EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address")));
+        boolean own = EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address"));
+        if (own) {
+          listeners.put(event.socket(), principal.accountId());
+        }
+        event.complete(own);
       } else if (type == BridgeEventType.SEND && EventTypes.REPLAY_ADDRESS.equals(raw.getString("address"))) {
         Object requested = raw.getValue("body");
         long after = requested instanceof JsonObject json ? json.getLong("after", 0L) : 0L;

@@ -44,6 +44,7 @@ public class EventRelay extends VerticleBase {
       .compose(ok -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, "account.#")
         .compose(v -> client.basicConsumer(ok.getQueue(), new QueueOptions().setAutoAck(true).setMaxInternalQueueSize(10_000))))
       .map(consumer -> {
+        vertx.eventBus().publish(EventTypes.RESYNC_ADDRESS, null);
         consumer.handler(msg -> {
           try {
             JsonObject event = msg.body().toJsonObject();

@@ -18,6 +18,8 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
+
 /**
  * Consumes provisioning jobs with manual acks and a bounded prefetch. A job is acked only after its work is
  * durable in MySQL; a failure is nacked and redelivered, and past the queue's delivery limit the broker
@@ -27,7 +29,8 @@ public class JobWorker extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
   private static final String RECORD = "UPDATE jobs SET step = ?, attempts = attempts + 1, last_error = ?, "
     + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
-  private static final String LAST_ERROR = "SELECT last_error FROM jobs WHERE id = ?";
+  private static final long FIRST_RETRY_DELAY_MS = 500;
+  private static final long MAX_RETRY_DELAY_MS = 10_000;
 
   private final Pool pool;
   private final RabbitConfig rabbitConfig;
@@ -88,9 +91,23 @@ public class JobWorker extends VerticleBase {
       .compose(v -> record(job, "done", null))
       .onSuccess(v -> client.basicAck(tag, false))
       .onFailure(err -> {
-        LOG.warn("job {} ({} {}) failed: {}", job.id(), job.kind(), job.subjectId(), err.toString());
-        record(job, "failed", String.valueOf(err.getMessage())).onComplete(x -> client.basicNack(tag, false, true));
+        long delay = retryDelayMs(msg);
+        LOG.warn("job {} ({} {}) failed, retrying in {} ms: {}", job.id(), job.kind(), job.subjectId(), delay,
+          err.toString());
+        record(job, "failed", String.valueOf(err)).onComplete(x ->
+          vertx.setTimer(delay, t -> client.basicNack(tag, false, true)));
       });
+  }
+
+  /**
+   * Backs off before handing a failed job back, so a passing fault (a cloud API hiccup) is not retried into the
+   * dead-letter queue within milliseconds. The quorum queue counts deliveries in {@code x-delivery-count}.
+   */
+  private static long retryDelayMs(RabbitMQMessage msg) {
+    Map<String, Object> headers = msg.properties() == null ? null : msg.properties().getHeaders();
+    Object count = headers == null ? null : headers.get("x-delivery-count");
+    int attempt = count instanceof Number n ? n.intValue() : 0;
+    return Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS << Math.min(attempt, 10));
   }
 
   private Future<Void> run(Job job) {
@@ -112,14 +129,14 @@ public class JobWorker extends VerticleBase {
     JsonObject body = msg.body().toJsonObject();
     Job job = Job.fromJson(body);
     LOG.error("job {} ({} {}) was dead-lettered", job.id(), job.kind(), job.subjectId());
+    // The job's last error (kept in the jobs table for operators) may name hosts or paths: the customer gets
+    // a plain reason.
+    String reason = "the transcoder could not be started after " + rabbitConfig.deliveryLimit()
+      + " attempts; please try again later";
     Future<Void> outcome = !Job.STREAM_START.equals(job.kind()) ? Future.succeededFuture()
-      : pool.preparedQuery(LAST_ERROR).execute(Tuple.of(job.id())).compose(rows -> {
-        String error = rows.size() == 0 ? null : rows.iterator().next().getString(0);
-        String reason = "the transcoder could not be started" + (error == null ? "" : ": " + error);
-        return pool.withTransaction(conn -> streams.lock(conn, job.subjectId()).compose(s ->
-          s == null || s.generation() != job.generation() ? Future.succeededFuture(false)
-            : transitions.move(conn, s, StreamState.FAILED, reason, null)));
-      }).mapEmpty();
+      : pool.withTransaction(conn -> streams.lock(conn, job.subjectId()).compose(s ->
+        s == null || s.generation() != job.generation() ? Future.succeededFuture(false)
+          : transitions.move(conn, s, StreamState.FAILED, reason, null))).mapEmpty();
     outcome
       .compose(v -> record(job, "dead", null))
       .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))

@@ -32,6 +32,11 @@ public class OutboxRelay extends VerticleBase {
   private static final String CLAIM = "SELECT id, exchange, routing_key, message_id, payload FROM outbox "
     + "WHERE sent_at IS NULL ORDER BY id LIMIT " + BATCH + " FOR UPDATE SKIP LOCKED";
 
+  private static final long PRUNE_MS = 60_000;
+  // Sent rows are kept a while for operators to inspect, then pruned in bounded batches.
+  private static final String PRUNE = "DELETE FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR "
+    + "ORDER BY id LIMIT 5000";
+
   private final Pool pool;
   private final RabbitConfig rabbitConfig;
   private RabbitConnector rabbit;
@@ -50,6 +55,8 @@ public class OutboxRelay extends VerticleBase {
     rabbit.start();
     vertx.eventBus().localConsumer(EventTypes.OUTBOX_WAKEUP, msg -> drain());
     vertx.setPeriodic(POLL_MS, id -> drain());
+    vertx.setPeriodic(PRUNE_MS, id -> pool.query(PRUNE).execute()
+      .onFailure(err -> LOG.warn("outbox prune failed: {}", err.getMessage())));
     return Future.succeededFuture();
   }
 

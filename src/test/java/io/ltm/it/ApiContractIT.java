@@ -6,7 +6,15 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,6 +50,30 @@ class ApiContractIT extends LtmTestBase {
     assertThat(different.status()).isEqualTo(422);
     assertThat(different.error().getString("code")).isEqualTo("idempotency_key_reused");
     assertThat(api.get("/api/v1/streams").json().getJsonArray("items")).hasSize(2);
+  }
+
+  @Test
+  void concurrentRetriesWithOneKeyCreateOneOrder() throws Exception {
+    ApiClient api = api(newAccountKey("concurrent"));
+    Map<String, String> key = Map.of("Idempotency-Key", "double-click");
+    Buffer body = new JsonObject().put("offerId", "mobile").toBuffer();
+    ExecutorService clients = Executors.newFixedThreadPool(6);
+    try {
+      List<Future<ApiClient.Reply>> replies = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        replies.add(clients.submit(() -> api.send(HttpMethod.POST, ORDERS, body, key)));
+      }
+      Set<String> orderIds = new HashSet<>();
+      for (Future<ApiClient.Reply> reply : replies) {
+        ApiClient.Reply r = reply.get(30, TimeUnit.SECONDS);
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        orderIds.add(r.json().getString("id"));
+      }
+      assertThat(orderIds).hasSize(1);
+      assertThat(api.get("/api/v1/streams").json().getJsonArray("items")).hasSize(1);
+    } finally {
+      clients.shutdownNow();
+    }
   }
 
   @Test

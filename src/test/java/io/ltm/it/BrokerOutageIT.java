@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +16,11 @@ class BrokerOutageIT extends LtmTestBase {
 
   @Test
   void purchaseDuringBrokerOutageSucceedsAndProvisionsOnceTheBrokerIsBack() throws Exception {
-    ApiClient api = api(newAccountKey("outage"));
+    String key = newAccountKey("outage");
+    ApiClient api = api(key);
+    String accountId = api.get("/api/v1/me").json().getString("accountId");
+    EventBusClient bus = new EventBusClient(vertx, port);
+    bus.register("ltm.account." + accountId, key);
     JsonObject stream;
     String id;
     try {
@@ -42,6 +47,15 @@ class BrokerOutageIT extends LtmTestBase {
     assertThat(orderState).isEqualTo("ACTIVE");
     Await.until("the outbox to drain", Duration.ofSeconds(30),
       () -> count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == 0 ? true : null);
+
+    // The browser stayed connected through the outage: it is told to resync, and its replay has every state.
+    Await.until("a resync notice", Duration.ofSeconds(10),
+      () -> bus.events().stream().anyMatch(e -> "resync".equals(e.getString("type"))) ? true : null);
+    List<String> states = bus.replay(0, key).stream().map(JsonObject.class::cast)
+      .filter(e -> "stream.state".equals(e.getString("type")) && id.equals(e.getString("streamId")))
+      .map(e -> e.getString("state")).toList();
+    assertThat(states).containsSubsequence("CREATED", "PROVISIONING", "STARTING", "READY", "LIVE");
+    bus.close();
 
     api.post("/api/v1/streams/" + id + "/stop", null);
     awaitState(api, id, "STOPPED", Duration.ofSeconds(30));

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -32,7 +33,17 @@ abstract class LtmTestBase {
 
   @BeforeAll
   static void deployLtm() throws Exception {
-    config = TestEnv.config();
+    deploy(Map.of());
+  }
+
+  /** Replaces the deployed LTM by one whose configuration differs as given; for a class's own @BeforeAll. */
+  static void redeploy(Map<String, String> overrides) throws Exception {
+    closeLtm();
+    deploy(overrides);
+  }
+
+  private static void deploy(Map<String, String> overrides) throws Exception {
+    config = TestEnv.config(overrides);
     vertx = Vertx.vertx();
     ltm = new Ltm(vertx, config);
     Await.result(Database.migrate(vertx, config.mysql()));
@@ -44,6 +55,7 @@ abstract class LtmTestBase {
   static void closeLtm() {
     if (vertx != null) {
       Await.result(vertx.close());
+      vertx = null;
     }
   }
 

@@ -31,7 +31,12 @@ final class TestEnv {
   }
 
   /** A config for one LTM instance on a free port, against this JVM's clean database and vhost. */
-  static synchronized LtmConfig config() throws Exception {
+  static LtmConfig config() throws Exception {
+    return config(Map.of());
+  }
+
+  /** As {@link #config()}, with some variables set otherwise (a test that needs a broken part, say). */
+  static synchronized LtmConfig config(Map<String, String> overrides) throws Exception {
     if (base == null) {
       base = prepareServices();
     }
@@ -56,6 +61,7 @@ final class TestEnv {
     if (jar != null && !Path.of(jar).toFile().exists()) {
       throw new IllegalStateException(jar + " is missing: run the ITs through `mvn verify`, which packages it first");
     }
+    env.putAll(overrides);
     return LtmConfig.load(env);
   }
 
