@@ -1,18 +1,17 @@
 package io.ltm.agent;
 
+import io.ltm.ingest.domain.Cidr;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.file.FileSystem;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.ltm.ingest.domain.Cidr;
-import io.vertx.core.json.JsonArray;
 
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -242,6 +241,8 @@ public final class AgentVerticle extends VerticleBase {
       return;
     }
     String why = lastError;
+    // No ffmpeg runs until the restart: a live check in between must not read the old one's playlists as new.
+    ffmpeg = null;
     if (live) {
       LOG.info("input lost (ffmpeg exited with {}); waiting for it to come back", code);
       live = false;
@@ -301,7 +302,7 @@ public final class AgentVerticle extends VerticleBase {
     Future.all(checks).onComplete(ar -> {
       checkingLive = false;
       boolean ready = ar.succeeded() && checks.stream().allMatch(Future::result);
-      if (ready && !live && !stopping && since == ffmpegStartedAtMs) {
+      if (ready && !live && !stopping && ffmpeg != null && since == ffmpegStartedAtMs) {
         live = true;
         lastFrameChangeNanos = System.nanoTime();
         if (reconnectTimer >= 0) {

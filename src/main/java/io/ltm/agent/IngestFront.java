@@ -135,6 +135,11 @@ abstract class IngestFront {
         count(buf.length());
         if (through[0]) {
           ffmpeg.write(buf);
+          if (ffmpeg.writeQueueFull()) {
+            // ffmpeg reads slower than the encoder sends: let TCP push back on the encoder.
+            publisher.pause();
+            ffmpeg.drainHandler(v -> publisher.resume());
+          }
           return;
         }
         RtmpPublishSniffer.Result r = sniffer.feed(buf.getBytes());

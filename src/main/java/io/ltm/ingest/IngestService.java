@@ -90,6 +90,15 @@ public class IngestService {
     return ingest.find(client, streamId).map(IngestService::toJson);
   }
 
+  /** The machine reported its URL with the key it started with; after a rotation it shows the current key. */
+  static String currentIngestUrl(IngestRepository.Ingest i) {
+    String url = i.ingestUrl();
+    if (url == null || !IngestSettings.RTMP.equals(i.kind()) || !url.startsWith("rtmp://")) {
+      return url;
+    }
+    return url.substring(0, url.lastIndexOf('/') + 1) + i.streamKey();
+  }
+
   /** The API shape; the SRT passphrase is write-only (the customer set it, nobody needs to read it back). */
   static JsonObject toJson(IngestRepository.Ingest i) {
     return new JsonObject()
@@ -102,7 +111,7 @@ public class IngestService {
       .put("passphraseSet", i.srtPassphrase() != null)
       .put("reconnectWindowSeconds", i.reconnectWindowSeconds())
       .put("allowCidrs", new JsonArray(i.allowCidrs() == null ? List.of() : i.allowCidrs()))
-      .put("ingestUrl", i.ingestUrl())
+      .put("ingestUrl", currentIngestUrl(i))
       .put("thumbnailUrl", i.thumbnailUrl());
   }
 }

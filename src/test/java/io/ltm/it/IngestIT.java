@@ -42,6 +42,7 @@ class IngestIT extends LtmTestBase {
     assertThat(newKey).isNotEqualTo(key);
     assertThat(rotated.getString("previousStreamKey")).isEqualTo(key);
     assertThat(rotated.getString("previousStreamKeyValidUntil")).isNotNull();
+    assertThat(rotated.getString("ingestUrl")).isEqualTo(base + newKey);
     // Within the grace period the old key still goes live (the machine learns the keys at its next heartbeat).
     Thread.sleep(1500);
     pushUntilLive(api, id, base + key);
