@@ -97,6 +97,16 @@ class IngestIT extends LtmTestBase {
     String ingestUrl = ready.getString("ingestUrl");
     assertThat(ingestUrl).startsWith("srt://").doesNotContain(passphrase);
 
+    // The wrong passphrase gets no picture in.
+    Process intruder = Encoder.srt(ingestUrl + "?passphrase=not-the-passphrase&pbkeylen=16", 4);
+    try {
+      assertThat(intruder.waitFor(15, TimeUnit.SECONDS)).isTrue();
+      assertThat(intruder.exitValue()).isNotZero();
+    } finally {
+      intruder.destroyForcibly();
+    }
+    assertThat(api.get("/api/v1/streams/" + id).json().getString("state")).isEqualTo("READY");
+
     Process encoder = Encoder.srt(ingestUrl + "?passphrase=" + passphrase + "&pbkeylen=16", 14);
     try {
       awaitState(api, id, "LIVE", Duration.ofSeconds(30));
@@ -140,6 +150,26 @@ class IngestIT extends LtmTestBase {
 
     JsonObject failed = awaitState(api, id, "FAILED", Duration.ofSeconds(30));
     assertThat(failed.getString("stateReason")).contains("reconnect window of 6 s");
+  }
+
+  @Test
+  void anEncoderThatFreezesWithItsConnectionOpenIsALostInput() throws Exception {
+    ApiClient api = api(newAccountKey("stall"));
+    String id = buy(api, "mobile", new JsonObject().put("kind", "rtmp")).getString("id");
+    api.post("/api/v1/streams/" + id + "/start", null);
+    JsonObject ready = awaitState(api, id, "READY", Duration.ofSeconds(60));
+    Process encoder = Encoder.rtmp(ready.getString("ingestUrl"), 120);
+    try {
+      awaitState(api, id, "LIVE", Duration.ofSeconds(30));
+      // Frozen, not gone: the TCP connection stays open and no frame arrives.
+      assertThat(new ProcessBuilder("kill", "-STOP", String.valueOf(encoder.pid())).start().waitFor()).isZero();
+      JsonObject back = awaitState(api, id, "READY", Duration.ofSeconds(20));
+      assertThat(back.getString("stateReason")).contains("input stopped");
+    } finally {
+      encoder.destroyForcibly();
+    }
+    api.post("/api/v1/streams/" + id + "/stop", null);
+    awaitState(api, id, "STOPPED", Duration.ofSeconds(30));
   }
 
   @Test
