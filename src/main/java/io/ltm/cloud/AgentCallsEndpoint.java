@@ -92,6 +92,8 @@ public class AgentCallsEndpoint {
             ? streams.setMachine(conn, s.id(), m.id()).compose(x -> transitions.move(conn, s, StreamState.STARTING, null,
               new JsonObject().put("machineId", m.id()))).mapEmpty()
             : Future.succeededFuture())
+          // The last run's thumbnail lived on a machine that is gone.
+          .compose(v -> ingest.setThumbnail(conn, s.id(), null))
           .compose(v -> ingest.find(conn, s.id()))
           .map(in -> pipeline(m, s, in, agentToken));
       });

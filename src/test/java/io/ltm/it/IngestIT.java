@@ -153,6 +153,27 @@ class IngestIT extends LtmTestBase {
   }
 
   @Test
+  void anSrtSourceOutsideTheAllowListGetsNoPictureIn() throws Exception {
+    ApiClient api = api(newAccountKey("srt-allow"));
+    String passphrase = "correct-horse-battery";
+    String id = buy(api, "mobile", new JsonObject().put("kind", "srt").put("passphrase", passphrase)
+      .put("allowCidrs", new JsonArray().add("10.0.0.0/8"))).getString("id");
+    api.post("/api/v1/streams/" + id + "/start", null);
+    JsonObject ready = awaitState(api, id, "READY", Duration.ofSeconds(60));
+    Process encoder = Encoder.srt(ready.getString("ingestUrl") + "?passphrase=" + passphrase + "&pbkeylen=16", 4);
+    try {
+      assertThat(encoder.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(encoder.exitValue()).isNotZero();
+    } finally {
+      encoder.destroyForcibly();
+    }
+    assertThat(api.get("/api/v1/streams/" + id).json().getString("state")).isEqualTo("READY");
+    assertThat(AgentLifecycleIT.agentLog(machineOf(id))).contains("not in the ingest allow-list");
+    api.post("/api/v1/streams/" + id + "/stop", null);
+    awaitState(api, id, "STOPPED", Duration.ofSeconds(30));
+  }
+
+  @Test
   void anEncoderThatFreezesWithItsConnectionOpenIsALostInput() throws Exception {
     ApiClient api = api(newAccountKey("stall"));
     String id = buy(api, "mobile", new JsonObject().put("kind", "rtmp")).getString("id");
