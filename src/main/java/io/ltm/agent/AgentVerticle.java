@@ -253,6 +253,7 @@ public final class AgentVerticle extends VerticleBase {
     }
     long delay = input.listens() ? LISTEN_AGAIN_MS : PULL_RETRY_MS;
     timers.add(vertx.setTimer(delay, id -> {
+      timers.remove(Long.valueOf(id));
       if (!stopping) {
         startFfmpeg().onFailure(err -> fail("ffmpeg could not be restarted: " + err.getMessage()));
       }
@@ -265,6 +266,7 @@ public final class AgentVerticle extends VerticleBase {
     }
     int seconds = pipeline.watch().reconnectWindowSeconds();
     reconnectTimer = vertx.setTimer(Math.max(1, seconds) * 1000L, id -> {
+      timers.remove(Long.valueOf(id));
       reconnectTimer = -1;
       if (!live && !stopping) {
         String detail = lastError != null ? lastError : lastErrorLine;
@@ -307,6 +309,7 @@ public final class AgentVerticle extends VerticleBase {
         lastFrameChangeNanos = System.nanoTime();
         if (reconnectTimer >= 0) {
           vertx.cancelTimer(reconnectTimer);
+          timers.remove(Long.valueOf(reconnectTimer));
           reconnectTimer = -1;
         }
         report("LIVE", null);
