@@ -1,21 +1,16 @@
 package io.ltm.agent;
 
-import io.ltm.ingest.domain.Cidr;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.file.FileSystem;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +46,7 @@ public final class AgentVerticle extends VerticleBase {
   private Path hlsDir;
   private Pipeline pipeline;
   private HttpServer hlsServer;
-  private int inputPort;
-  private IngestFront front;
-  private List<Pipeline.StreamKey> streamKeys = List.of();
+  private AgentIngest ingest;
   private Thumbnails thumbnails;
   private FfmpegProcess ffmpeg;
   private long ffmpegStartedAtMs;
@@ -93,19 +86,17 @@ public final class AgentVerticle extends VerticleBase {
       .compose(v -> helloWithRetry(System.nanoTime()))
       .compose(received -> {
         pipeline = received;
-        streamKeys = received.input().streamKeys();
         lastContactNanos = System.nanoTime();
         return HlsServer.start(vertx, hlsDir, thumbnails::current);
       })
       .compose(server -> {
         hlsServer = server;
-        return pickInputPort();
+        return AgentIngest.start(vertx, pipeline.input());
       })
-      .compose(port -> {
-        inputPort = port;
-        return startFront();
+      .compose(started -> {
+        ingest = started;
+        return startFfmpeg();
       })
-      .compose(v -> startFfmpeg())
       .onSuccess(v -> {
         timers.add(vertx.setPeriodic(heartbeatMs(), id -> heartbeat()));
         timers.add(vertx.setPeriodic(LIVE_CHECK_MS, id -> checkLive()));
@@ -134,54 +125,12 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
-  /** A loopback port for ffmpeg to listen on behind the front (TCP for RTMP, UDP for SRT). */
-  private Future<Integer> pickInputPort() {
-    if (!pipeline.input().listens()) {
-      return Future.succeededFuture(0);
-    }
-    boolean udp = Pipeline.Input.SRT.equals(pipeline.input().kind());
-    // Binding is quick but still a syscall on a socket: keep it off the event loop with the rest of the I/O.
-    return vertx.executeBlocking(() -> {
-      if (udp) {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-          return socket.getLocalPort();
-        }
-      }
-      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        return socket.getLocalPort();
-      }
-    });
-  }
-
-  private Future<Void> startFront() {
-    Pipeline.Input input = pipeline.input();
-    if (!input.listens()) {
-      return Future.succeededFuture();
-    }
-    List<Cidr> allow = input.allowCidrs() == null ? List.of() : input.allowCidrs().stream().map(Cidr::parse).toList();
-    Future<IngestFront> started = Pipeline.Input.RTMP.equals(input.kind())
-      ? IngestFront.rtmp(vertx, inputPort, allow, this::validKey)
-      : IngestFront.srt(vertx, inputPort, allow);
-    return started.map(f -> {
-      front = f;
-      return null;
-    });
-  }
-
-  /** The current key always; a rotated-out key until its grace period ends (the agent's clock decides). */
-  private boolean validKey(String key) {
-    long now = System.currentTimeMillis();
-    return streamKeys.stream().anyMatch(k -> k.key().equals(key) && k.validAt(now));
-  }
-
   private Future<Void> startFfmpeg() {
-    List<String> command = FfmpegCommand.build(pipeline, hlsDir, inputPort, thumbnails.file(),
+    List<String> command = FfmpegCommand.build(pipeline, hlsDir, ingest.inputPort(), thumbnails.file(),
       pipeline.watch().thumbnailSeconds());
     LOG.info("starting {}", redact(String.join(" ", command)));
     long startedAt = System.currentTimeMillis();
-    if (front != null) {
-      front.reset();
-    }
+    ingest.reset();
     return FfmpegProcess.start(vertx, context, command, this::onProgressLine, this::onErrorLine).map(process -> {
       ffmpeg = process;
       if (stopping) {
@@ -190,8 +139,8 @@ public final class AgentVerticle extends VerticleBase {
         return null;
       }
       ffmpegStartedAtMs = startedAt;
-      refusalsAtStart = front == null ? 0 : front.refusals();
-      bytesAtStart = front == null ? 0 : front.bytesIn();
+      refusalsAtStart = ingest.refusals();
+      bytesAtStart = ingest.bytesIn();
       live = false;
       lastError = null;
       process.exit().onSuccess(code -> onFfmpegExit(process, code));
@@ -234,7 +183,7 @@ public final class AgentVerticle extends VerticleBase {
       return;
     }
     long ranMs = System.currentTimeMillis() - ffmpegStartedAtMs;
-    boolean explained = front != null && (front.refusals() > refusalsAtStart || front.bytesIn() > bytesAtStart);
+    boolean explained = ingest.refusals() > refusalsAtStart || ingest.bytesIn() > bytesAtStart;
     quickExits = code != 0 && ranMs < QUICK_EXIT_MS && !explained && !live ? quickExits + 1 : 0;
     if (input.listens() && quickExits >= QUICK_EXITS_TO_FAIL) {
       fail("ffmpeg exited with code " + code + (lastError == null ? "" : ": " + lastError));
@@ -329,8 +278,8 @@ public final class AgentVerticle extends VerticleBase {
   private void heartbeat() {
     long now = System.nanoTime();
     double inputKbps = 0;
-    if (front != null) {
-      long bytes = front.bytesIn();
+    if (ingest.listens()) {
+      long bytes = ingest.bytesIn();
       if (lastBeatNanos > 0 && now > lastBeatNanos) {
         inputKbps = (bytes - lastBeatBytes) * 8.0 / 1000 / ((now - lastBeatNanos) / 1e9);
       }
@@ -346,7 +295,7 @@ public final class AgentVerticle extends VerticleBase {
         } else if (ar.failed()) {
           LOG.warn("heartbeat refused: {}", ar.cause().getMessage());
         } else {
-          adoptKeys(ar.result().body());
+          ingest.adoptKeys(ar.result().body());
         }
         return;
       }
@@ -358,17 +307,6 @@ public final class AgentVerticle extends VerticleBase {
         finish(1);
       }
     });
-  }
-
-  /** A heartbeat answer lists the keys valid now: a rotation reaches a running machine this way. */
-  private void adoptKeys(JsonObject body) {
-    JsonArray keys = body == null ? null : body.getJsonArray("streamKeys");
-    if (keys == null) {
-      return;
-    }
-    List<Pipeline.StreamKey> adopted = new ArrayList<>();
-    keys.forEach(k -> adopted.add(PipelineJson.streamKey((JsonObject) k)));
-    streamKeys = List.copyOf(adopted);
   }
 
   /** A new thumbnail is announced to the server, which records a {@code stream.thumbnail} event. */
@@ -388,8 +326,8 @@ public final class AgentVerticle extends VerticleBase {
   /** Status reports go out one at a time so the server sees READY before LIVE, whatever the network does. */
   private Future<Void> report(String state, String reason) {
     JsonObject body = new JsonObject().put("state", state).put("previewUrl", previewUrl());
-    if (front != null) {
-      body.put("ingestUrl", ingestUrl());
+    if (ingest.listens()) {
+      body.put("ingestUrl", ingest.ingestUrl(pipeline.advertisedHost()));
     }
     if (reason != null) {
       body.put("reason", reason);
@@ -431,7 +369,7 @@ public final class AgentVerticle extends VerticleBase {
     timers.forEach(vertx::cancelTimer);
     timers.clear();
     Future<?> ffmpegGone = ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
-    return front == null ? ffmpegGone : ffmpegGone.eventually(() -> front.close());
+    return ingest == null ? ffmpegGone : ffmpegGone.eventually(() -> ingest.close());
   }
 
   private Future<Void> closeWebClient() {
@@ -450,14 +388,6 @@ public final class AgentVerticle extends VerticleBase {
   String previewUrl() {
     return "http://" + pipeline.advertisedHost() + ":" + hlsServer.actualPort() + "/hls/"
       + FfmpegCommand.MASTER_PLAYLIST;
-  }
-
-  /** Where the encoder sends to: the front's public port. The SRT passphrase is not part of it. */
-  String ingestUrl() {
-    if (Pipeline.Input.SRT.equals(pipeline.input().kind())) {
-      return "srt://" + pipeline.advertisedHost() + ":" + front.port();
-    }
-    return "rtmp://" + pipeline.advertisedHost() + ":" + front.port() + FfmpegCommand.ingestPath(pipeline.input().streamKey());
   }
 
   String thumbnailUrl() {
