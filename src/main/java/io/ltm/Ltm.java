@@ -24,6 +24,11 @@ import io.ltm.order.OfferRepository;
 import io.ltm.order.OrderFulfilment;
 import io.ltm.order.OrderService;
 import io.ltm.order.OrdersEndpoint;
+import io.ltm.stream.EncoderProbe;
+import io.ltm.stream.PresetCatalog;
+import io.ltm.stream.StreamConfigEndpoint;
+import io.ltm.stream.StreamConfigRepository;
+import io.ltm.stream.StreamConfigService;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamService;
 import io.ltm.stream.StreamTransitions;
@@ -48,6 +53,7 @@ public final class Ltm {
   private final StreamRepository streams = new StreamRepository();
   private final StreamTransitions transitions = new StreamTransitions(streams);
   private final MachineRepository machines = new MachineRepository();
+  private final StreamConfigRepository configs = new StreamConfigRepository();
   private ApiServer apiServer;
 
   public Ltm(Vertx vertx, LtmConfig config) {
@@ -72,16 +78,22 @@ public final class Ltm {
     EventBridge bridge = new EventBridge(vertx, pool, apiKeys);
     bridge.registerReplay();
     bridge.registerResync();
-    List<io.ltm.http.Endpoint> endpoints = List.of(
-      new AccountEndpoint(),
-      new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
-      new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
-      new EventsEndpoint(pool),
-      new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
-    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions);
-    apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys), endpoints, bridge, agentCalls::addRoutes,
-      readiness());
-    return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()))
+    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions,
+      configs);
+    // Preset files are read from the jar once; that is file I/O, so not on an event loop.
+    return vertx.executeBlocking(PresetCatalog::load).compose(presets -> {
+      List<io.ltm.http.Endpoint> endpoints = List.of(
+        new AccountEndpoint(),
+        new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
+        new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
+        new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
+          new EncoderProbe(vertx))),
+        new EventsEndpoint(pool),
+        new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
+      apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys), endpoints, bridge, agentCalls::addRoutes,
+        readiness());
+      return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()));
+    })
       .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq())))
       .compose(id -> vertx.deployVerticle(apiServer))
       .mapEmpty();

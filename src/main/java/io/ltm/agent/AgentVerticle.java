@@ -82,7 +82,8 @@ public final class AgentVerticle extends VerticleBase {
     home = new HomeClient(web, options.serverUrl(), options.machineId());
     hlsDir = options.workDir().toAbsolutePath().resolve("hls");
     thumbnails = new Thumbnails(vertx, options.workDir().toAbsolutePath().resolve("thumb.jpg"));
-    return vertx.fileSystem().mkdirs(hlsDir.toString())
+    // The DASH muxer, unlike HLS, does not create its folder; an unused empty one costs nothing.
+    return vertx.fileSystem().mkdirs(hlsDir.resolve(FfmpegCommand.DASH_DIR).toString())
       .compose(v -> helloWithRetry(System.nanoTime()))
       .compose(received -> {
         pipeline = received;

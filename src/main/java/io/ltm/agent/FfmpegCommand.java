@@ -1,21 +1,29 @@
 package io.ltm.agent;
 
+import io.ltm.stream.domain.Codecs;
 import io.ltm.stream.domain.Rendition;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
 
 /**
  * Builds the one ffmpeg command line a transcoder runs: one decode, {@code split} into one scale and one
- * x264 encode per rendition, packaged as HLS with a master playlist. Pure, so its shape is unit tested and
+ * encode per rendition (H.264, HEVC, VP9 or AV1), packaged as HLS (MPEG-TS or fMP4) with a master playlist, and
+ * through the {@code tee} muxer also as DASH and an RTMP re-stream of one rendition. Pure, so its shape is unit tested and
  * the agent only has to start it.
  */
 public final class FfmpegCommand {
 
   public static final String MASTER_PLAYLIST = "master.m3u8";
   public static final String RENDITION_PLAYLIST = "index.m3u8";
+  /** Sub-folder of the output folder that receives the DASH manifest and its segments. */
+  public static final String DASH_DIR = "dash";
+  public static final String DASH_MANIFEST = "manifest.mpd";
+  private static final String FMP4 = "fmp4";
 
   private FfmpegCommand() {
   }
@@ -34,69 +42,95 @@ public final class FfmpegCommand {
    * @param outputDir        folder that receives {@code master.m3u8} and one sub-folder per rendition
    * @param inputPort        loopback port ffmpeg listens on for {@code rtmp}/{@code srt} input (the agent's ingest
    *                         front owns the public port); ignored for other inputs
-   * @param thumbnail        JPEG file rewritten every {@code thumbnailSeconds}; null for none
+   * @param thumbnail        JPEG file rewritten every {@code thumbnailSeconds}; null for none (and none for an
+   *                         audio-only ladder)
    */
   public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort, Path thumbnail,
                                    int thumbnailSeconds) {
-    List<Rendition> renditions = pipeline.renditions();
-    if (renditions == null || renditions.isEmpty()) {
+    List<Rendition> renditions = pipeline.renditions() == null ? List.of()
+      : pipeline.renditions().stream().map(Rendition::withDefaults).toList();
+    if (renditions.isEmpty()) {
       throw new IllegalArgumentException("a pipeline needs at least one rendition");
     }
     for (Rendition r : renditions) {
       // The name becomes a folder and a token of -var_stream_map: a space, comma or slash would break both.
-      if (r.name() == null || !r.name().matches("[A-Za-z0-9_-]+")) {
+      if (r.name() == null || !r.name().matches("[A-Za-z0-9_-]+") || r.name().equals(DASH_DIR)) {
         throw new IllegalArgumentException("rendition name must be letters, digits, '-' or '_': " + r.name());
       }
     }
-    int segmentSeconds = pipeline.hls().segmentSeconds();
+    boolean video = renditions.get(0).carriesVideo();
     List<String> args = new ArrayList<>(List.of("ffmpeg", "-hide_banner", "-nostdin", "-y"));
-    String[] inputs = inputArgs(pipeline, inputPort, args);
+
+    String[] inputs = inputArgs(pipeline, renditions.get(0), inputPort, args);
     String videoIn = inputs[0];
     String audioIn = inputs[1];
 
-    args.addAll(List.of("-filter_complex", filterGraph(videoIn, renditions)));
-    for (int i = 0; i < renditions.size(); i++) {
-      args.addAll(List.of("-map", "[v" + i + "out]", "-map", audioIn));
+    if (video) {
+      args.addAll(List.of("-filter_complex", filterGraph(videoIn, renditions)));
     }
+    for (int i = 0; i < renditions.size(); i++) {
+      if (video) {
+        args.addAll(List.of("-map", "[v" + i + "out]"));
+      }
+      args.addAll(List.of("-map", audioIn));
+    }
+    int gopSeconds = renditions.get(0).gopSeconds();
+    if (video) {
+      args.addAll(List.of(
+        // Same keyframe instants in every rendition, so a player can switch at any segment boundary.
+        "-sc_threshold", "0",
+        "-force_key_frames", "expr:gte(t,n_forced*" + gopSeconds + ")",
+        // Before the per-rendition options: a codec that reads presets differently (SVT-AV1) overrides it below.
+        "-preset", pipeline.x264Preset(),
+        "-pix_fmt", "yuv420p"));
+    }
+    args.addAll(List.of("-ar", "48000", "-ac", "2"));
     for (int i = 0; i < renditions.size(); i++) {
       Rendition r = renditions.get(i);
-      int gop = r.fps() * segmentSeconds;
-      String v = ":v:" + i;
+      if (video) {
+        args.addAll(videoEncode(r, i));
+      }
       args.addAll(List.of(
-        "-c" + v, "libx264",
-        "-b" + v, r.videoBitrateKbps() + "k",
-        "-maxrate" + v, r.videoBitrateKbps() + "k",
-        // Two seconds' worth of buffer: CBR-ish output a CDN and a player can predict.
-        "-bufsize" + v, (2 * r.videoBitrateKbps()) + "k",
-        "-r" + v, String.valueOf(r.fps()),
-        "-g" + v, String.valueOf(gop),
-        "-keyint_min" + v, String.valueOf(gop),
-        "-c:a:" + i, "aac",
+        "-c:a:" + i, Codecs.AUDIO.getOrDefault(r.audioCodec(), r.audioCodec()),
         "-b:a:" + i, r.audioBitrateKbps() + "k"));
     }
-    args.addAll(List.of(
-      // Same keyframe instants in every rendition, so a player can switch at any segment boundary.
-      "-sc_threshold", "0",
-      "-force_key_frames", "expr:gte(t,n_forced*" + segmentSeconds + ")",
-      "-preset", pipeline.x264Preset(),
-      "-pix_fmt", "yuv420p",
-      "-ar", "48000",
-      "-ac", "2"));
 
-    args.addAll(List.of(
-      "-f", "hls",
-      "-hls_time", String.valueOf(segmentSeconds),
-      "-hls_list_size", String.valueOf(pipeline.hls().listSize()),
-      "-hls_flags", "delete_segments+independent_segments",
-      "-master_pl_name", MASTER_PLAYLIST,
-      "-var_stream_map", varStreamMap(renditions),
-      "-hls_segment_filename", outputDir.resolve("%v").resolve("seg_%05d.ts").toString(),
-      // Progress as key=value blocks on stdout for the heartbeat; only errors on stderr for FAILED reasons.
-      "-progress", "pipe:1", "-nostats", "-loglevel", "error",
-      outputDir.resolve("%v").resolve(RENDITION_PLAYLIST).toString()));
-    if (thumbnail != null) {
-      addThumbnailOutput(args, videoIn, thumbnail, thumbnailSeconds);
+    Map<String, String> hls = hlsOptions(pipeline, renditions, outputDir);
+    // Progress as key=value blocks on stdout for the heartbeat; only errors on stderr for FAILED reasons.
+    List<String> reporting = List.of("-progress", "pipe:1", "-nostats", "-loglevel", "error");
+    String playlists = outputDir.resolve("%v").resolve(RENDITION_PLAYLIST).toString();
+    if (!pipeline.dash() && pipeline.restream() == null) {
+      args.addAll(List.of("-f", "hls"));
+      hls.forEach((k, v) -> args.addAll(List.of("-" + k, v)));
+      args.addAll(reporting);
+      args.add(playlists);
+      addThumbnailOutput(args, video, videoIn, thumbnail, thumbnailSeconds);
+      return List.copyOf(args);
     }
+    // More than one output of the same encodes: the tee muxer hands each packet to every output, so a
+    // rendition is encoded once however many ways it is packaged.
+    StringJoiner slaves = new StringJoiner("|");
+    slaves.add(slave("hls", hls, playlists));
+    if (pipeline.dash()) {
+      slaves.add(slave("dash", dashOptions(pipeline, video), outputDir.resolve(DASH_DIR).resolve(DASH_MANIFEST).toString()));
+    }
+    if (pipeline.restream() != null) {
+      int index = indexOf(renditions, pipeline.restream().rendition());
+      Map<String, String> flv = new LinkedHashMap<>();
+      flv.put("f", "flv");
+      flv.put("select", video ? "v:" + index + ",a:" + index : "a:" + index);
+      // A platform that hangs up must not take the HLS preview down with it.
+      flv.put("onfail", "ignore");
+      slaves.add(slave(null, flv, pipeline.restream().url()));
+    }
+    if (pipeline.restream() != null) {
+      // FLV wants the H.264 parameter sets up front; MPEG-TS still gets them on every keyframe.
+      args.addAll(List.of("-flags:v", "+global_header"));
+    }
+    args.addAll(List.of("-f", "tee"));
+    args.addAll(reporting);
+    args.add(slaves.toString());
+    addThumbnailOutput(args, video, videoIn, thumbnail, thumbnailSeconds);
     return List.copyOf(args);
   }
 
@@ -104,7 +138,7 @@ public final class FfmpegCommand {
    * Adds the input to {@code args}; returns the video and audio stream specifiers. RTMP and SRT listen on the
    * loopback only: the agent's ingest front, on the public port, checks the source address and the key first.
    */
-  static String[] inputArgs(Pipeline pipeline, int inputPort, List<String> args) {
+  static String[] inputArgs(Pipeline pipeline, Rendition top, int inputPort, List<String> args) {
     Pipeline.Input input = pipeline.input();
     switch (input.kind()) {
       case Pipeline.Input.RTMP -> {
@@ -123,10 +157,9 @@ public final class FfmpegCommand {
         return new String[] {"0:v", "0:a"};
       }
       default -> {
-        Rendition top = pipeline.renditions().get(0);
         // -re paces the synthetic sources at real time; otherwise they run as fast as the CPU allows.
         args.addAll(List.of("-re", "-f", "lavfi", "-i",
-          "testsrc2=size=" + top.width() + "x" + top.height() + ":rate=" + top.fps()));
+          "testsrc2=size=" + sourceWidth(top) + "x" + sourceHeight(top) + ":rate=" + Math.max(top.fps(), 1)));
         args.addAll(List.of("-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000"));
         return new String[] {"0:v", "1:a"};
       }
@@ -134,11 +167,102 @@ public final class FfmpegCommand {
   }
 
   /** A second output of the same decode: one small JPEG every {@code seconds}, rewritten in place. */
-  static void addThumbnailOutput(List<String> args, String videoIn, Path thumbnail, int seconds) {
+  static void addThumbnailOutput(List<String> args, boolean video, String videoIn, Path thumbnail, int seconds) {
+    if (!video || thumbnail == null) {
+      return;
+    }
     args.addAll(List.of(
       "-filter_complex", "[" + videoIn + "]fps=1/" + Math.max(1, seconds) + ",scale=-2:180[thumb]",
       "-map", "[thumb]", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-update", "1",
       thumbnail.toString()));
+  }
+
+  /** One encode: the codec's encoder, a capped VBR with a VBV buffer, fixed frame rate and a fixed GOP. */
+  static List<String> videoEncode(Rendition r, int i) {
+    int gop = r.fps() * r.gopSeconds();
+    String v = ":v:" + i;
+    List<String> args = new ArrayList<>(List.of(
+      "-c" + v, Codecs.VIDEO.getOrDefault(r.videoCodec(), r.videoCodec()),
+      "-b" + v, r.videoBitrateKbps() + "k",
+      "-maxrate" + v, r.maxRateKbps() + "k",
+      "-bufsize" + v, r.bufferKbps() + "k",
+      "-r" + v, String.valueOf(r.fps()),
+      "-g" + v, String.valueOf(gop),
+      "-keyint_min" + v, String.valueOf(gop)));
+    switch (r.videoCodec()) {
+      // Live: libvpx's realtime mode at its fastest speed, tiles encoded in parallel rows.
+      case "vp9" -> args.addAll(List.of("-deadline" + v, "realtime", "-cpu-used" + v, "8", "-row-mt" + v, "1"));
+      case "av1" -> {
+        // SVT-AV1 presets are numbers (0 slowest, 13 fastest); x264's names mean nothing to it. Its VBR mode
+        // refuses a max rate (SVT-AV1 1.4 caps the rate only in CRF mode), so AV1 is plain VBR at the bitrate.
+        args.addAll(List.of("-preset" + v, "12"));
+        int maxrate = args.indexOf("-maxrate" + v);
+        args.subList(maxrate, maxrate + 2).clear();
+      }
+      case "hevc" -> args.addAll(List.of("-x265-params" + v, "log-level=error"));
+      default -> {
+      }
+    }
+    return args;
+  }
+
+  static Map<String, String> hlsOptions(Pipeline pipeline, List<Rendition> renditions, Path outputDir) {
+    boolean fmp4 = FMP4.equals(pipeline.hls().segmentType());
+    Map<String, String> hls = new LinkedHashMap<>();
+    hls.put("hls_time", String.valueOf(pipeline.hls().segmentSeconds()));
+    hls.put("hls_list_size", String.valueOf(pipeline.hls().listSize()));
+    hls.put("hls_flags", "delete_segments+independent_segments");
+    if (fmp4) {
+      hls.put("hls_segment_type", FMP4);
+    }
+    hls.put("master_pl_name", MASTER_PLAYLIST);
+    hls.put("var_stream_map", varStreamMap(renditions));
+    hls.put("hls_segment_filename", outputDir.resolve("%v").resolve(fmp4 ? "seg_%05d.m4s" : "seg_%05d.ts").toString());
+    return hls;
+  }
+
+  static Map<String, String> dashOptions(Pipeline pipeline, boolean video) {
+    Map<String, String> dash = new LinkedHashMap<>();
+    dash.put("seg_duration", String.valueOf(pipeline.hls().segmentSeconds()));
+    dash.put("window_size", String.valueOf(pipeline.hls().listSize()));
+    dash.put("streaming", "1");
+    dash.put("adaptation_sets", video ? "id=0,streams=v id=1,streams=a" : "id=0,streams=a");
+    return dash;
+  }
+
+  /**
+   * One tee output, {@code [f=muxer:key=value:…]url}. The tee muxer unescapes twice (once splitting outputs, once
+   * splitting options), so a value with separators in it is quoted and its colons escaped for both passes.
+   */
+  static String slave(String format, Map<String, String> options, String url) {
+    StringJoiner opts = new StringJoiner(":", "[", "]");
+    if (format != null) {
+      opts.add("f=" + format);
+    }
+    options.forEach((k, v) -> opts.add(k + "=" + (v.matches("[A-Za-z0-9_./%+=-]*") ? v
+      : "\\'" + v.replace(":", "\\:") + "\\'")));
+    return opts + url;
+  }
+
+  private static int indexOf(List<Rendition> renditions, String name) {
+    for (int i = 0; i < renditions.size(); i++) {
+      if (renditions.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("re-stream names no rendition of the ladder: " + name);
+  }
+
+  /** The test pattern is drawn at the top rendition's size; height-only renditions are taken as 16:9. */
+  private static int sourceWidth(Rendition top) {
+    if (!top.carriesVideo()) {
+      return 320;
+    }
+    return top.width() > 0 ? top.width() : (top.height() * 16 / 9 + 1) / 2 * 2;
+  }
+
+  private static int sourceHeight(Rendition top) {
+    return top.carriesVideo() ? top.height() : 180;
   }
 
   static String filterGraph(String videoIn, List<Rendition> renditions) {
@@ -148,7 +272,7 @@ public final class FfmpegCommand {
     }
     for (int i = 0; i < renditions.size(); i++) {
       Rendition r = renditions.get(i);
-      graph.append(";[v").append(i).append("]scale=").append(r.width()).append(':').append(r.height())
+      graph.append(";[v").append(i).append("]scale=").append(r.width() > 0 ? r.width() : -2).append(':').append(r.height())
         .append("[v").append(i).append("out]");
     }
     return graph.toString();
@@ -157,7 +281,7 @@ public final class FfmpegCommand {
   static String varStreamMap(List<Rendition> renditions) {
     StringJoiner map = new StringJoiner(" ");
     for (int i = 0; i < renditions.size(); i++) {
-      map.add("v:" + i + ",a:" + i + ",name:" + renditions.get(i).name());
+      map.add((renditions.get(i).carriesVideo() ? "v:" + i + "," : "") + "a:" + i + ",name:" + renditions.get(i).name());
     }
     return map.toString();
   }

@@ -16,15 +16,27 @@ import java.util.Set;
  * @param hls          HLS packaging
  * @param x264Preset   encoder speed/quality trade-off
  * @param advertisedHost host name put into preview and ingest URLs the customer sees
+ * @param dash         also write a DASH (CMAF) manifest, {@code dash/manifest.mpd} beside the HLS master playlist
+ * @param restream     null, or one rendition pushed to an RTMP URL
  * @param watch        thumbnails, input-loss window and fencing
  */
 public record Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
-                       List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost, Watch watch) {
+                       List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost,
+                       boolean dash, Restream restream, Watch watch) {
 
+  /** Default watch, as before thumbnails and the reconnect window were configurable. */
+  public Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
+                  List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost,
+                  boolean dash, Restream restream) {
+    this(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, advertisedHost,
+      dash, restream, Watch.DEFAULT);
+  }
+
+  /** HLS only, as before outputs were configurable. */
   public Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
                   List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost) {
     this(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, advertisedHost,
-      Watch.DEFAULT);
+      false, null, Watch.DEFAULT);
   }
 
   /**
@@ -67,6 +79,14 @@ public record Pipeline(String machineId, String streamId, String agentToken, int
     public static final Watch DEFAULT = new Watch(10, 60, 30);
   }
 
-  public record Hls(int segmentSeconds, int listSize) {
+  /** @param segmentType {@code ts} (MPEG-TS) or {@code fmp4} (CMAF fragments with an init segment) */
+  public record Hls(int segmentSeconds, int listSize, String segmentType) {
+    public Hls(int segmentSeconds, int listSize) {
+      this(segmentSeconds, listSize, "ts");
+    }
+  }
+
+  /** @param rendition name of the rendition pushed to {@code url} */
+  public record Restream(String rendition, String url) {
   }
 }

@@ -24,15 +24,21 @@ final class PipelineJson {
     List<Rendition> renditions = new ArrayList<>();
     for (int i = 0; i < ladder.size(); i++) {
       JsonObject r = ladder.getJsonObject(i);
-      renditions.add(new Rendition(r.getString("name"), r.getInteger("width"), r.getInteger("height"),
-        r.getInteger("videoBitrateKbps"), r.getInteger("fps"), r.getInteger("audioBitrateKbps")));
+      renditions.add(new Rendition(r.getString("name"), r.getInteger("width", 0), r.getInteger("height", 0),
+        r.getInteger("videoBitrateKbps", 0), r.getInteger("maxRateKbps", 0), r.getInteger("bufferKbps", 0),
+        r.getInteger("fps", 0), r.getInteger("gopSeconds", 0), r.getString("videoCodec"), r.getString("audioCodec"),
+        r.getInteger("audioBitrateKbps", 0)));
     }
+    JsonObject restream = json.getJsonObject("restream");
     return new Pipeline(json.getString("machineId"), json.getString("streamId"),
       required(json.getString("agentToken"), "agentToken"), json.getInteger("heartbeatSeconds", 2),
       input(input),
       List.copyOf(renditions),
-      new Pipeline.Hls(hls.getInteger("segmentSeconds"), hls.getInteger("listSize")),
-      json.getString("x264Preset", "veryfast"), json.getString("advertisedHost", "localhost"), watch(json));
+      new Pipeline.Hls(hls.getInteger("segmentSeconds"), hls.getInteger("listSize"), hls.getString("segmentType", "ts")),
+      json.getString("x264Preset", "veryfast"), json.getString("advertisedHost", "localhost"),
+      json.getBoolean("dash", false),
+      restream == null ? null : new Pipeline.Restream(restream.getString("rendition"), restream.getString("url")),
+      watch(json));
   }
 
   private static Pipeline.Input input(JsonObject input) {

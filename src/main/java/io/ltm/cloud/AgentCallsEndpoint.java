@@ -11,9 +11,12 @@ import io.ltm.events.EventTypes;
 import io.ltm.ingest.IngestRepository;
 import io.ltm.jobs.Job;
 import io.ltm.stream.Stream;
+import io.ltm.stream.StreamConfigJson;
+import io.ltm.stream.StreamConfigRepository;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamTransitions;
 import io.ltm.stream.domain.Rendition;
+import io.ltm.stream.domain.StreamConfig;
 import io.ltm.stream.domain.StreamState;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -52,9 +55,11 @@ public class AgentCallsEndpoint {
   private final StreamRepository streams;
   private final StreamTransitions transitions;
   private final IngestRepository ingest = new IngestRepository();
+  private final StreamConfigRepository configs;
 
   public AgentCallsEndpoint(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines,
-                            StreamRepository streams, StreamTransitions transitions) {
+                            StreamRepository streams, StreamTransitions transitions, StreamConfigRepository configs) {
+    this.configs = configs;
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
@@ -94,8 +99,9 @@ public class AgentCallsEndpoint {
             : Future.succeededFuture())
           // The last run's thumbnail lived on a machine that is gone.
           .compose(v -> ingest.setThumbnail(conn, s.id(), null))
-          .compose(v -> ingest.find(conn, s.id()))
-          .map(in -> pipeline(m, s, in, agentToken));
+          .compose(v -> configs.find(conn, s.id(), s.configVersion()))
+          .compose(version -> ingest.find(conn, s.id())
+            .map(in -> pipeline(m, s, in, agentToken, version == null ? null : version.config())));
       });
     })).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(JsonObject::mapFrom)));
   }
@@ -110,14 +116,19 @@ public class AgentCallsEndpoint {
     return chain;
   }
 
-  private Pipeline pipeline(Machine m, Stream s, IngestRepository.Ingest in, String agentToken) {
-    List<Rendition> ladder = s.renditions().stream()
-      .map(r -> ((JsonObject) r).mapTo(Rendition.class))
-      .toList();
+  /** The stream's current configuration version, exactly (its ladder and its outputs), and its ingest. */
+  private Pipeline pipeline(Machine m, Stream s, IngestRepository.Ingest in, String agentToken, StreamConfig current) {
+    StreamConfig streamConfig = current != null ? current
+      : new StreamConfig(null, StreamConfigJson.ladder(s.renditions()), StreamConfig.Outputs.DEFAULT).withDefaults();
+    List<Rendition> ladder = streamConfig.renditions();
+    StreamConfig.Outputs outputs = streamConfig.outputs();
+    StreamConfig.Restream restream = outputs.restream();
     return new Pipeline(m.id(), s.id(), agentToken, config.cloud().heartbeatSeconds(),
       new Pipeline.Input(s.inputKind(), s.streamKey(), in.pullUrl(), in.srtPassphrase(), in.allowCidrs(),
-        streamKeys(in)), ladder, new Pipeline.Hls(2, 6),
-      config.cloud().x264Preset(), config.cloud().advertisedHost(),
+        streamKeys(in)), ladder,
+      new Pipeline.Hls(outputs.hls().segmentSeconds(), outputs.hls().windowSegments(), outputs.hls().segmentType()),
+      config.cloud().x264Preset(), config.cloud().advertisedHost(), outputs.dash(),
+      restream == null ? null : new Pipeline.Restream(restream.rendition(), restream.url()),
       new Pipeline.Watch(config.agent().thumbnailSeconds(), in.reconnectWindowSeconds() != null
         ? in.reconnectWindowSeconds() : config.agent().reconnectWindowSeconds(),
         config.agent().fenceMinSeconds()));

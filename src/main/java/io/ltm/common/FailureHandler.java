@@ -1,6 +1,7 @@
 package io.ltm.common;
 
 import io.ltm.stream.domain.IllegalTransitionException;
+import io.ltm.stream.domain.InvalidConfigException;
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -60,6 +61,9 @@ public class FailureHandler implements Handler<RoutingContext> {
       return ApiException.conflict("illegal_state", illegal.getMessage(), new JsonObject()
         .put("state", illegal.current())
         .put("allowedActions", new JsonArray(illegal.allowedActions().stream().toList())));
+    }
+    if (failure instanceof InvalidConfigException invalid) {
+      return ApiException.badRequest(invalid.code(), invalid.getMessage(), invalid.field());
     }
     if (failure instanceof SchemaValidationException schema) {
       return fromSchema(schema);
@@ -124,9 +128,10 @@ public class FailureHandler implements Handler<RoutingContext> {
     return location == null ? "" : location.substring(location.lastIndexOf('/') + 1);
   }
 
-  /** "#/input/kind" → "input.kind"; the body root → null. */
-  private static String fieldOf(String instanceLocation) {
-    String path = instanceLocation == null ? "" : instanceLocation.replaceFirst("^#?/?", "").replace('/', '.');
+  /** "#/input/kind" → "input.kind", "#/renditions/1/height" → "renditions[1].height"; the body root → null. */
+  static String fieldOf(String instanceLocation) {
+    String path = instanceLocation == null ? "" : instanceLocation.replaceFirst("^#?/?", "")
+      .replaceAll("/(\\d+)(?=/|$)", "[$1]").replace('/', '.');
     return path.isEmpty() ? null : path;
   }
 

@@ -7,6 +7,8 @@ public final class EventTypes {
   public static final String STREAM_FAILED = "stream.failed";
   public static final String STREAM_HEALTH = "stream.health";
   public static final String STREAM_THUMBNAIL = "stream.thumbnail";
+  /** A stream's configuration changed (a new configVersion); its detail names the version and why. */
+  public static final String STREAM_CONFIG = "stream.config";
   public static final String MACHINE_STATE = "machine.state";
 
   /** Topic exchange every server node binds its own queue to. Routing key: account.&lt;id&gt;.&lt;type&gt;. */

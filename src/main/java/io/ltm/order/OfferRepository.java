@@ -20,6 +20,12 @@ public class OfferRepository {
       });
   }
 
+  /** The offer with this id even if it is no longer sold (streams bought from it keep its limits), or null. */
+  public Future<Offer> find(SqlClient client, String id) {
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM offers WHERE id = ?").execute(Tuple.of(id))
+      .map(rows -> rows.size() == 0 ? null : Offer.fromRow(rows.iterator().next()));
+  }
+
   /** The active offer with this id, or null. */
   public Future<Offer> findActive(SqlClient client, String id) {
     return client.preparedQuery("SELECT " + COLUMNS + " FROM offers WHERE id = ? AND active").execute(Tuple.of(id))

@@ -117,7 +117,7 @@ public class OrderService {
       for (int i = 1; i <= quantity; i++) {
         String name = (baseName == null ? offer.name() : baseName) + (quantity > 1 ? " #" + i : "");
         Stream stream = new Stream(Ids.newId("str"), accountId, orderId, offerId, name, StreamState.CREATED, null, 0,
-          inputKind, Ids.random(24), offer.renditions(), null, null, null, null, null);
+          inputKind, Ids.random(24), offer.renditions(), null, null, null, null, null, 1);
         chain = chain.compose(v -> streams.insert(conn, stream))
           .compose(v -> ingest.save(conn, stream.id(), ingestSettings))
           .compose(v -> EventLog.append(conn, accountId, EventTypes.STREAM_STATE, stream.id(),

@@ -13,10 +13,10 @@ import java.time.ZoneOffset;
 public record Stream(String id, String accountId, String orderId, String offerId, String name, StreamState state,
                      String stateReason, int generation, String inputKind, String streamKey, JsonArray renditions,
                      String machineId, String previewUrl, String ingestUrl, LocalDateTime createdAt,
-                     LocalDateTime updatedAt) {
+                     LocalDateTime updatedAt, int configVersion) {
 
   static final String COLUMNS = "id, account_id, order_id, offer_id, name, state, state_reason, generation, "
-    + "input_kind, stream_key, renditions, machine_id, preview_url, ingest_url, created_at, updated_at";
+    + "input_kind, stream_key, renditions, machine_id, preview_url, ingest_url, created_at, updated_at, config_version";
 
   static Stream fromRow(Row row) {
     return new Stream(row.getString("id"), row.getString("account_id"), row.getString("order_id"),
@@ -24,7 +24,7 @@ public record Stream(String id, String accountId, String orderId, String offerId
       row.getString("state_reason"), row.getInteger("generation"), row.getString("input_kind"),
       row.getString("stream_key"), new JsonArray(row.getString("renditions")), row.getString("machine_id"),
       row.getString("preview_url"), row.getString("ingest_url"), row.getLocalDateTime("created_at"),
-      row.getLocalDateTime("updated_at"));
+      row.getLocalDateTime("updated_at"), row.getInteger("config_version"));
   }
 
   public JsonObject toJson() {
@@ -38,6 +38,7 @@ public record Stream(String id, String accountId, String orderId, String offerId
       .put("allowedActions", new JsonArray(StreamLifecycle.allowedActions(state).stream().toList()))
       .put("input", new JsonObject().put("kind", inputKind).put("streamKey", streamKey))
       .put("renditions", renditions)
+      .put("configVersion", configVersion)
       .put("previewUrl", previewUrl)
       .put("ingestUrl", ingestUrl)
       .put("createdAt", utc(createdAt))

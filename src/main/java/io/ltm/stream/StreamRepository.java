@@ -1,5 +1,6 @@
 package io.ltm.stream;
 
+import io.ltm.stream.domain.StreamConfig;
 import io.ltm.stream.domain.StreamState;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
@@ -13,6 +14,7 @@ import java.util.List;
 
 /** SQL for streams. Every read a customer can trigger is scoped by account: another tenant's id is "not found". */
 public class StreamRepository {
+  private final StreamConfigRepository configs = new StreamConfigRepository();
   private static final String INSERT = "INSERT INTO streams (id, account_id, order_id, offer_id, name, state, "
     + "input_kind, stream_key, renditions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String BY_ACCOUNT = "SELECT " + Stream.COLUMNS + " FROM streams WHERE account_id = ? "
@@ -30,9 +32,12 @@ public class StreamRepository {
   private static final String SET_URLS = "UPDATE streams SET preview_url = COALESCE(?, preview_url), "
     + "ingest_url = COALESCE(?, ingest_url) WHERE id = ?";
 
+  /** A new stream with its configuration version 1: the given ladder, HLS only. */
   public Future<Void> insert(SqlConnection conn, Stream s) {
+    StreamConfig first = StreamConfigRepository.fromOffer(s.renditions());
     return conn.preparedQuery(INSERT).execute(Tuple.from(List.of(s.id(), s.accountId(), s.orderId(), s.offerId(),
-      s.name(), s.state().name(), s.inputKind(), s.streamKey(), s.renditions().encode()))).mapEmpty();
+        s.name(), s.state().name(), s.inputKind(), s.streamKey(), s.renditions().encode())))
+      .compose(v -> configs.save(conn, s.id(), 1, first, "purchase of offer " + s.offerId()));
   }
 
   public Future<List<Stream>> listForAccount(Pool pool, String accountId) {

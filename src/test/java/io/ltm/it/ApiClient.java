@@ -39,6 +39,10 @@ final class ApiClient {
     return send(HttpMethod.POST, path, body == null ? null : body.toBuffer(), Map.of());
   }
 
+  Reply patch(String path, JsonObject body) {
+    return send(HttpMethod.PATCH, path, body.toBuffer(), Map.of());
+  }
+
   Reply delete(String path) {
     return send(HttpMethod.DELETE, path, null, Map.of());
   }

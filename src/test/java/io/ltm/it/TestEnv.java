@@ -21,7 +21,11 @@ import java.util.concurrent.TimeUnit;
  * and a fresh RabbitMQ vhost {@code ltm-it-<checkout>}, so a running {@code ltm dev} and the tests never share jobs or rows.
  */
 final class TestEnv {
-  // One database and vhost per checkout: two worktrees testing at once must not drop each other's schema.
+  /**
+   * Several checkouts of the project (git worktrees, CI jobs on one host) may run their ITs at the same time against
+   * the same MariaDB and RabbitMQ: each checkout gets its own database, vhost and machine tag, named after its
+   * folder, or else one run drops the other's database and its reconciler reaps the other's agents.
+   */
   private static final String CHECKOUT = Integer.toHexString(Path.of("").toAbsolutePath().toString().hashCode());
   private static final String DATABASE = "ltm_it_" + CHECKOUT;
   private static final String VHOST = "ltm-it-" + CHECKOUT;
@@ -45,8 +49,6 @@ final class TestEnv {
     env.put("LTM_HTTP_PORT", String.valueOf(port));
     env.put("LTM_HTTP_HOST", "127.0.0.1");
     env.put("LTM_PUBLIC_URL", "http://127.0.0.1:" + port);
-    // Agents are tagged with the env, and a reconciler terminates tagged agents its database does not know: a
-    // checkout of its own keeps two test runs on one host from reaping each other's machines.
     env.put("LTM_ENV", "it-" + CHECKOUT);
     env.put("LTM_ADVERTISED_HOST", "127.0.0.1");
     env.put("LTM_AGENT_WORK_DIR", Path.of("target", "it-agents").toAbsolutePath().toString());

@@ -1,0 +1,84 @@
+package io.ltm.stream;
+
+import io.ltm.stream.domain.Rendition;
+import io.ltm.stream.domain.StreamConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A stream configuration as JSON, the one shape used by the API, the stored versions and the preset files:
+ * {@code {"preset", "renditions": [...], "outputs": {"hls": {...}, "dash": bool, "rtmp": {"rendition", "url"}}}}.
+ */
+public final class StreamConfigJson {
+
+  private StreamConfigJson() {
+  }
+
+  public static JsonObject toJson(StreamConfig config) {
+    JsonArray ladder = new JsonArray();
+    config.renditions().forEach(r -> ladder.add(toJson(r)));
+    StreamConfig.Outputs o = config.outputs();
+    StreamConfig.Restream restream = o.restream();
+    return new JsonObject()
+      .put("preset", config.preset())
+      .put("renditions", ladder)
+      .put("outputs", new JsonObject()
+        .put("hls", new JsonObject().put("segmentType", o.hls().segmentType())
+          .put("segmentSeconds", o.hls().segmentSeconds()).put("windowSegments", o.hls().windowSegments()))
+        .put("dash", o.dash())
+        .put("rtmp", restream == null ? null
+          : new JsonObject().put("rendition", restream.rendition()).put("url", restream.url())));
+  }
+
+  public static JsonObject toJson(Rendition r) {
+    return new JsonObject().put("name", r.name()).put("width", r.width()).put("height", r.height())
+      .put("videoBitrateKbps", r.videoBitrateKbps()).put("maxRateKbps", r.maxRateKbps())
+      .put("bufferKbps", r.bufferKbps()).put("fps", r.fps()).put("gopSeconds", r.gopSeconds())
+      .put("videoCodec", r.videoCodec()).put("audioCodec", r.audioCodec())
+      .put("audioBitrateKbps", r.audioBitrateKbps());
+  }
+
+  /** Reads a stored or preset configuration; missing values get their defaults. */
+  public static StreamConfig fromJson(JsonObject json) {
+    JsonObject outputs = json.getJsonObject("outputs");
+    return new StreamConfig(json.getString("preset"), ladder(json.getJsonArray("renditions", new JsonArray())),
+      outputs == null ? StreamConfig.Outputs.DEFAULT : outputs(outputs, StreamConfig.Outputs.DEFAULT)).withDefaults();
+  }
+
+  public static List<Rendition> ladder(JsonArray array) {
+    List<Rendition> ladder = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      ladder.add(rendition(array.getJsonObject(i)).withDefaults());
+    }
+    return ladder;
+  }
+
+  static Rendition rendition(JsonObject r) {
+    return new Rendition(r.getString("name"), r.getInteger("width", 0), r.getInteger("height", 0),
+      r.getInteger("videoBitrateKbps", 0), r.getInteger("maxRateKbps", 0), r.getInteger("bufferKbps", 0),
+      r.getInteger("fps", 0), r.getInteger("gopSeconds", 0), r.getString("videoCodec"), r.getString("audioCodec"),
+      r.getInteger("audioBitrateKbps", 0));
+  }
+
+  /**
+   * Outputs named in {@code json} replace those of {@code current}; those it leaves out stay. {@code "rtmp": null}
+   * ends the re-stream.
+   */
+  static StreamConfig.Outputs outputs(JsonObject json, StreamConfig.Outputs current) {
+    StreamConfig.Hls hls = current.hls();
+    JsonObject h = json.getJsonObject("hls");
+    if (h != null) {
+      hls = new StreamConfig.Hls(h.getString("segmentType", hls.segmentType()),
+        h.getInteger("segmentSeconds", hls.segmentSeconds()), h.getInteger("windowSegments", hls.windowSegments()));
+    }
+    StreamConfig.Restream restream = current.restream();
+    if (json.containsKey("rtmp")) {
+      JsonObject r = json.getJsonObject("rtmp");
+      restream = r == null ? null : new StreamConfig.Restream(r.getString("rendition"), r.getString("url"));
+    }
+    return new StreamConfig.Outputs(hls, json.getBoolean("dash", current.dash()), restream);
+  }
+}

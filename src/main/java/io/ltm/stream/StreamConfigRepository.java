@@ -1,0 +1,67 @@
+package io.ltm.stream;
+
+import io.ltm.stream.domain.StreamConfig;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** SQL for stream configuration versions. Callers check the stream's owner first: versions carry no account. */
+public class StreamConfigRepository {
+  private static final String INSERT = "INSERT INTO stream_configs (stream_id, version, config, reason) "
+    + "VALUES (?, ?, ?, ?)";
+  private static final String ONE = "SELECT version, config, reason, created_at FROM stream_configs "
+    + "WHERE stream_id = ? AND version = ?";
+  private static final String ALL = "SELECT version, config, reason, created_at FROM stream_configs "
+    + "WHERE stream_id = ? ORDER BY version DESC";
+  private static final String SET_CURRENT = "UPDATE streams SET renditions = ?, config_version = ?, "
+    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+
+  public record Version(int version, StreamConfig config, String reason, LocalDateTime createdAt) {
+    public JsonObject toJson() {
+      return StreamConfigJson.toJson(config).put("version", version).put("reason", reason)
+        .put("createdAt", Stream.utc(createdAt));
+    }
+  }
+
+  /** Writes {@code version} and makes it the stream's current configuration. */
+  public Future<Void> save(SqlConnection conn, String streamId, int version, StreamConfig config, String reason) {
+    JsonObject json = StreamConfigJson.toJson(config);
+    return conn.preparedQuery(INSERT).execute(Tuple.of(streamId, version, json.encode(), reason))
+      .compose(v -> conn.preparedQuery(SET_CURRENT)
+        .execute(Tuple.of(json.getJsonArray("renditions").encode(), version, streamId)))
+      .mapEmpty();
+  }
+
+  /** The version, or null. */
+  public Future<Version> find(SqlClient client, String streamId, int version) {
+    return client.preparedQuery(ONE).execute(Tuple.of(streamId, version))
+      .map(rows -> rows.size() == 0 ? null : version(rows.iterator().next()));
+  }
+
+  /** Newest first. */
+  public Future<List<Version>> list(SqlClient client, String streamId) {
+    return client.preparedQuery(ALL).execute(Tuple.of(streamId)).map(rows -> {
+      List<Version> versions = new ArrayList<>();
+      rows.forEach(r -> versions.add(version(r)));
+      return versions;
+    });
+  }
+
+  /** A purchased stream's version 1: the offer's ladder, HLS only. */
+  static StreamConfig fromOffer(JsonArray offerLadder) {
+    return new StreamConfig(null, StreamConfigJson.ladder(offerLadder), StreamConfig.Outputs.DEFAULT);
+  }
+
+  private static Version version(Row row) {
+    return new Version(row.getInteger("version"), StreamConfigJson.fromJson(new JsonObject(row.getString("config"))),
+      row.getString("reason"), row.getLocalDateTime("created_at"));
+  }
+}
