@@ -31,6 +31,7 @@ public final class AgentVerticle extends VerticleBase {
   static final long LIVE_CHECK_MS = 1_000;
   /** Live input whose frames stop advancing this long is lost, even if its connection is still open. */
   static final long STALL_MS = 5_000;
+  private static final String OUT_TIME = "out_time_us=";
   /** ffmpeg that exits this soon, this many times in a row, with no input and no refusal to explain it, is broken. */
   static final long QUICK_EXIT_MS = 2_000;
   static final int QUICK_EXITS_TO_FAIL = 5;
@@ -55,6 +56,7 @@ public final class AgentVerticle extends VerticleBase {
   private int quickExits;
   private FfmpegProgress progress = FfmpegProgress.NONE;
   private long lastFrameChangeNanos;
+  private String lastOutTime;
   private long lastBeatBytes;
   private long lastBeatNanos;
   private String lastError;
@@ -154,12 +156,12 @@ public final class AgentVerticle extends VerticleBase {
   }
 
   private void onProgressLine(String line) {
-    progressParser.accept(line).ifPresent(p -> {
-      if (p.frame() != progress.frame()) {
-        lastFrameChangeNanos = System.nanoTime();
-      }
-      progress = p;
-    });
+    // Output time, not frames, measures whether input flows: an audio-only ladder counts no frames at all.
+    if (line.startsWith(OUT_TIME) && !line.equals(lastOutTime)) {
+      lastOutTime = line;
+      lastFrameChangeNanos = System.nanoTime();
+    }
+    progressParser.accept(line).ifPresent(p -> progress = p);
   }
 
   private void onErrorLine(String line) {
@@ -237,7 +239,7 @@ public final class AgentVerticle extends VerticleBase {
       && System.nanoTime() - lastFrameChangeNanos > TimeUnit.MILLISECONDS.toNanos(STALL_MS)) {
       // The connection may still be open, but no picture arrives: that is a lost input too.
       LOG.warn("input stalled for {} ms; restarting ffmpeg", STALL_MS);
-      lastError = "no frames for " + STALL_MS / 1000 + " s";
+      lastError = "no input for " + STALL_MS / 1000 + " s";
       ffmpeg.stop();
       return;
     }
