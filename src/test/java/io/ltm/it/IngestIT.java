@@ -194,6 +194,28 @@ class IngestIT extends LtmTestBase {
   }
 
   @Test
+  void anAudioOnlyLadderFedOverRtmpStaysLiveWhileSoundFlows() throws Exception {
+    ApiClient api = api(newAccountKey("radio-rtmp"));
+    String id = buy(api, "mobile", new JsonObject().put("kind", "rtmp")).getString("id");
+    ApiClient.Reply patched = api.patch("/api/v1/streams/" + id, new JsonObject().put("preset", "radio"));
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    api.post("/api/v1/streams/" + id + "/start", null);
+    JsonObject ready = awaitState(api, id, "READY", Duration.ofSeconds(60));
+    Process encoder = Encoder.rtmp(ready.getString("ingestUrl"), 14);
+    try {
+      awaitState(api, id, "LIVE", Duration.ofSeconds(30));
+      // Longer than the stall limit: no frames are counted, yet sound flows, so it stays LIVE.
+      Thread.sleep(7_000);
+      assertThat(api.get("/api/v1/streams/" + id).json().getString("state")).isEqualTo("LIVE");
+      assertThat(events(api, id, "stream.thumbnail")).as("no picture, no thumbnail").isEmpty();
+    } finally {
+      encoder.destroyForcibly();
+    }
+    api.post("/api/v1/streams/" + id + "/stop", null);
+    awaitState(api, id, "STOPPED", Duration.ofSeconds(30));
+  }
+
+  @Test
   void aPulledHlsSourceGoesLive() throws Exception {
     try (HlsSource source = HlsSource.start()) {
       ApiClient api = api(newAccountKey("pull"));
