@@ -18,6 +18,9 @@ import io.ltm.db.Database;
 import io.ltm.events.EventBridge;
 import io.ltm.events.EventRelay;
 import io.ltm.events.EventsEndpoint;
+import io.ltm.ingest.IngestEndpoint;
+import io.ltm.ingest.IngestRepository;
+import io.ltm.ingest.IngestService;
 import io.ltm.http.ApiServer;
 import io.ltm.jobs.JobWorker;
 import io.ltm.jobs.OutboxRelay;
@@ -95,7 +98,8 @@ public final class Ltm {
         new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
         new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
           new EncoderProbe(vertx))),
-        new EventsEndpoint(pool));
+        new EventsEndpoint(pool),
+        new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
       apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys, sessions), endpoints, bridge,
         agentCalls::addRoutes, readiness());
       return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()));

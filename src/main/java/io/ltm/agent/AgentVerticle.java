@@ -11,7 +11,6 @@ import io.vertx.ext.web.client.WebClientOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +29,16 @@ public final class AgentVerticle extends VerticleBase {
   static final long HELLO_RETRY_MS = 2_000;
   static final long HELLO_GIVE_UP_MS = 30_000;
   static final long LIVE_CHECK_MS = 1_000;
-  static final long MIN_FENCE_MS = 30_000;
+  /** Live input whose frames stop advancing this long is lost, even if its connection is still open. */
+  static final long STALL_MS = 5_000;
+  private static final String OUT_TIME = "out_time_us=";
+  /** ffmpeg that exits this soon, this many times in a row, with no input and no refusal to explain it, is broken. */
+  static final long QUICK_EXIT_MS = 2_000;
+  static final int QUICK_EXITS_TO_FAIL = 5;
+  static final long LISTEN_AGAIN_MS = 200;
+  static final long PULL_RETRY_MS = 2_000;
 
   private final AgentOptions options;
-  private final long minFenceMs;
   private final Promise<Integer> terminated = Promise.promise();
   private final FfmpegProgress.Parser progressParser = new FfmpegProgress.Parser();
 
@@ -42,27 +47,30 @@ public final class AgentVerticle extends VerticleBase {
   private Path hlsDir;
   private Pipeline pipeline;
   private HttpServer hlsServer;
-  private int rtmpPort;
+  private AgentIngest ingest;
+  private Thumbnails thumbnails;
   private FfmpegProcess ffmpeg;
   private long ffmpegStartedAtMs;
+  private long refusalsAtStart;
+  private long bytesAtStart;
+  private int quickExits;
   private FfmpegProgress progress = FfmpegProgress.NONE;
+  private long lastFrameChangeNanos;
+  private String lastOutTime;
+  private long lastBeatBytes;
+  private long lastBeatNanos;
   private String lastError;
   private boolean live;
   private boolean checkingLive;
   private boolean stopping;
   private boolean finishing;
+  private long reconnectTimer = -1;
   private long lastContactNanos;
   private final List<Long> timers = new ArrayList<>();
   private Future<Void> statusChain = Future.succeededFuture();
 
   public AgentVerticle(AgentOptions options) {
-    this(options, MIN_FENCE_MS);
-  }
-
-  /** Tests shorten the fencing floor; production keeps the documented 30 s. */
-  AgentVerticle(AgentOptions options, long minFenceMs) {
     this.options = options;
-    this.minFenceMs = minFenceMs;
   }
 
   /** Completes with the process exit code once the agent has decided to end and ffmpeg is gone. */
@@ -75,25 +83,27 @@ public final class AgentVerticle extends VerticleBase {
     web = WebClient.create(vertx, new WebClientOptions().setUserAgent("ltm-agent"));
     home = new HomeClient(web, options.serverUrl(), options.machineId());
     hlsDir = options.workDir().toAbsolutePath().resolve("hls");
+    thumbnails = new Thumbnails(vertx, options.workDir().toAbsolutePath().resolve("thumb.jpg"));
     // The DASH muxer, unlike HLS, does not create its folder; an unused empty one costs nothing.
     return vertx.fileSystem().mkdirs(hlsDir.resolve(FfmpegCommand.DASH_DIR).toString())
       .compose(v -> helloWithRetry(System.nanoTime()))
       .compose(received -> {
         pipeline = received;
         lastContactNanos = System.nanoTime();
-        return HlsServer.start(vertx, hlsDir);
+        return HlsServer.start(vertx, hlsDir, thumbnails::current);
       })
       .compose(server -> {
         hlsServer = server;
-        return pickRtmpPort();
+        return AgentIngest.start(vertx, pipeline.input());
       })
-      .compose(port -> {
-        rtmpPort = port;
+      .compose(started -> {
+        ingest = started;
         return startFfmpeg();
       })
       .onSuccess(v -> {
         timers.add(vertx.setPeriodic(heartbeatMs(), id -> heartbeat()));
         timers.add(vertx.setPeriodic(LIVE_CHECK_MS, id -> checkLive()));
+        timers.add(vertx.setPeriodic(Math.max(1, pipeline.watch().thumbnailSeconds()) * 1000L, id -> pollThumbnail()));
         report("READY", null);
         LOG.info("agent {} ready, preview {}", options.machineId(), previewUrl());
       });
@@ -118,22 +128,12 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
-  private Future<Integer> pickRtmpPort() {
-    if (!isRtmp()) {
-      return Future.succeededFuture(0);
-    }
-    // Binding is quick but still a syscall on a socket: keep it off the event loop with the rest of the I/O.
-    return vertx.executeBlocking(() -> {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        return socket.getLocalPort();
-      }
-    });
-  }
-
   private Future<Void> startFfmpeg() {
-    List<String> command = FfmpegCommand.build(pipeline, hlsDir, rtmpPort);
-    LOG.info("starting {}", String.join(" ", command));
+    List<String> command = FfmpegCommand.build(pipeline, hlsDir, ingest.inputPort(), thumbnails.file(),
+      pipeline.watch().thumbnailSeconds());
+    LOG.info("starting {}", redact(String.join(" ", command)));
     long startedAt = System.currentTimeMillis();
+    ingest.reset();
     return FfmpegProcess.start(vertx, context, command, this::onProgressLine, this::onErrorLine).map(process -> {
       ffmpeg = process;
       if (stopping) {
@@ -142,6 +142,8 @@ public final class AgentVerticle extends VerticleBase {
         return null;
       }
       ffmpegStartedAtMs = startedAt;
+      refusalsAtStart = ingest.refusals();
+      bytesAtStart = ingest.bytesIn();
       live = false;
       lastError = null;
       process.exit().onSuccess(code -> onFfmpegExit(process, code));
@@ -149,7 +151,16 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
+  private static String redact(String command) {
+    return command.replaceAll("passphrase=[^&\\s]*", "passphrase=***");
+  }
+
   private void onProgressLine(String line) {
+    // Output time, not frames, measures whether input flows: an audio-only ladder counts no frames at all.
+    if (line.startsWith(OUT_TIME) && !line.equals(lastOutTime)) {
+      lastOutTime = line;
+      lastFrameChangeNanos = System.nanoTime();
+    }
     progressParser.accept(line).ifPresent(p -> progress = p);
   }
 
@@ -160,19 +171,61 @@ public final class AgentVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * A test pattern that ends is a failure. For a real input, ffmpeg ending means the input ended: the stream
+   * goes back to READY (INPUT_LOST), ffmpeg waits for (or pulls) the input again, and the reconnect window
+   * starts; only a window that runs out, or an ffmpeg that cannot even start listening, FAILS the stream.
+   */
   private void onFfmpegExit(FfmpegProcess process, int code) {
     if (stopping || process != ffmpeg) {
       return;
     }
-    if (isRtmp() && code == 0) {
-      // The publisher hung up cleanly (ffmpeg ends with 0 then): not a failure, wait for it to come back.
-      LOG.info("publisher left; listening again on port {}", rtmpPort);
-      live = false;
-      report("INPUT_LOST", null);
-      startFfmpeg().onFailure(err -> fail("ffmpeg could not be restarted: " + err.getMessage()));
+    Pipeline.Input input = pipeline.input();
+    if (Pipeline.Input.TEST_PATTERN.equals(input.kind())) {
+      fail("ffmpeg exited with code " + code + (lastError == null ? "" : ": " + lastError));
       return;
     }
-    fail("ffmpeg exited with code " + code + (lastError == null ? "" : ": " + lastError));
+    long ranMs = System.currentTimeMillis() - ffmpegStartedAtMs;
+    boolean explained = ingest.refusals() > refusalsAtStart || ingest.bytesIn() > bytesAtStart;
+    quickExits = code != 0 && ranMs < QUICK_EXIT_MS && !explained && !live ? quickExits + 1 : 0;
+    if (input.listens() && quickExits >= QUICK_EXITS_TO_FAIL) {
+      fail("ffmpeg exited with code " + code + (lastError == null ? "" : ": " + lastError));
+      return;
+    }
+    String why = lastError;
+    // No ffmpeg runs until the restart: a live check in between must not read the old one's playlists as new.
+    ffmpeg = null;
+    if (live) {
+      LOG.info("input lost (ffmpeg exited with {}); waiting for it to come back", code);
+      live = false;
+      report("INPUT_LOST", null);
+      startReconnectWindow("the input was lost and did not come back", why);
+    } else if (Pipeline.Input.PULL.equals(input.kind())) {
+      startReconnectWindow("the pull source could not be read", why);
+    }
+    long delay = input.listens() ? LISTEN_AGAIN_MS : PULL_RETRY_MS;
+    timers.add(vertx.setTimer(delay, id -> {
+      timers.remove(Long.valueOf(id));
+      if (!stopping) {
+        startFfmpeg().onFailure(err -> fail("ffmpeg could not be restarted: " + err.getMessage()));
+      }
+    }));
+  }
+
+  private void startReconnectWindow(String what, String lastErrorLine) {
+    if (reconnectTimer >= 0) {
+      return;
+    }
+    int seconds = pipeline.watch().reconnectWindowSeconds();
+    reconnectTimer = vertx.setTimer(Math.max(1, seconds) * 1000L, id -> {
+      timers.remove(Long.valueOf(id));
+      reconnectTimer = -1;
+      if (!live && !stopping) {
+        String detail = lastError != null ? lastError : lastErrorLine;
+        fail(what + " within the reconnect window of " + seconds + " s" + (detail == null ? "" : " (" + detail + ")"));
+      }
+    });
+    timers.add(reconnectTimer);
   }
 
   private void fail(String reason) {
@@ -182,6 +235,14 @@ public final class AgentVerticle extends VerticleBase {
 
   /** LIVE once the master playlist exists and every rendition playlist written by this ffmpeg has a segment. */
   private void checkLive() {
+    if (live && !stopping && ffmpeg != null && !Pipeline.Input.TEST_PATTERN.equals(pipeline.input().kind())
+      && System.nanoTime() - lastFrameChangeNanos > TimeUnit.MILLISECONDS.toNanos(STALL_MS)) {
+      // The connection may still be open, but no picture arrives: that is a lost input too.
+      LOG.warn("input stalled for {} ms; restarting ffmpeg", STALL_MS);
+      lastError = "no input for " + STALL_MS / 1000 + " s";
+      ffmpeg.stop();
+      return;
+    }
     if (live || checkingLive || stopping || ffmpeg == null) {
       return;
     }
@@ -195,8 +256,14 @@ public final class AgentVerticle extends VerticleBase {
     Future.all(checks).onComplete(ar -> {
       checkingLive = false;
       boolean ready = ar.succeeded() && checks.stream().allMatch(Future::result);
-      if (ready && !live && !stopping && since == ffmpegStartedAtMs) {
+      if (ready && !live && !stopping && ffmpeg != null && since == ffmpegStartedAtMs) {
         live = true;
+        lastFrameChangeNanos = System.nanoTime();
+        if (reconnectTimer >= 0) {
+          vertx.cancelTimer(reconnectTimer);
+          timers.remove(Long.valueOf(reconnectTimer));
+          reconnectTimer = -1;
+        }
         report("LIVE", null);
       }
     });
@@ -212,14 +279,26 @@ public final class AgentVerticle extends VerticleBase {
   }
 
   private void heartbeat() {
-    home.heartbeat(pipeline.agentToken(), progress).onComplete(ar -> {
+    long now = System.nanoTime();
+    double inputKbps = 0;
+    if (ingest.listens()) {
+      long bytes = ingest.bytesIn();
+      if (lastBeatNanos > 0 && now > lastBeatNanos) {
+        inputKbps = (bytes - lastBeatBytes) * 8.0 / 1000 / ((now - lastBeatNanos) / 1e9);
+      }
+      lastBeatBytes = bytes;
+    }
+    lastBeatNanos = now;
+    home.heartbeat(pipeline.agentToken(), progress, live, Math.round(inputKbps * 10) / 10.0).onComplete(ar -> {
       if (ar.succeeded() || ar.cause() instanceof HomeClient.RefusedException) {
         lastContactNanos = System.nanoTime();
-        if (ar.succeeded() && ar.result() == HomeClient.Reply.GONE) {
+        if (ar.succeeded() && ar.result().reply() == HomeClient.Reply.GONE) {
           LOG.info("server no longer wants machine {}; stopping", options.machineId());
           finish(0);
         } else if (ar.failed()) {
           LOG.warn("heartbeat refused: {}", ar.cause().getMessage());
+        } else {
+          ingest.adoptKeys(ar.result().body());
         }
         return;
       }
@@ -233,11 +312,25 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
+  /** A new thumbnail is announced to the server, which records a {@code stream.thumbnail} event. */
+  private void pollThumbnail() {
+    if (stopping) {
+      return;
+    }
+    thumbnails.poll().onSuccess(changed -> {
+      if (changed && !stopping) {
+        home.thumbnail(pipeline.agentToken(), new JsonObject().put("thumbnailUrl", thumbnailUrl())
+            .put("version", thumbnails.version()))
+          .onFailure(err -> LOG.warn("thumbnail not announced: {}", err.getMessage()));
+      }
+    });
+  }
+
   /** Status reports go out one at a time so the server sees READY before LIVE, whatever the network does. */
   private Future<Void> report(String state, String reason) {
     JsonObject body = new JsonObject().put("state", state).put("previewUrl", previewUrl());
-    if (isRtmp()) {
-      body.put("ingestUrl", ingestUrl());
+    if (ingest.listens()) {
+      body.put("ingestUrl", ingest.ingestUrl(pipeline.advertisedHost()));
     }
     if (reason != null) {
       body.put("reason", reason);
@@ -278,7 +371,8 @@ public final class AgentVerticle extends VerticleBase {
     stopping = true;
     timers.forEach(vertx::cancelTimer);
     timers.clear();
-    return ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
+    Future<?> ffmpegGone = ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
+    return ingest == null ? ffmpegGone : ffmpegGone.eventually(() -> ingest.close());
   }
 
   private Future<Void> closeWebClient() {
@@ -286,16 +380,12 @@ public final class AgentVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  private boolean isRtmp() {
-    return Pipeline.Input.RTMP.equals(pipeline.input().kind());
-  }
-
   private long heartbeatMs() {
     return Math.max(1, pipeline.heartbeatSeconds()) * 1000L;
   }
 
   private long fenceAfterMs() {
-    return Math.max(minFenceMs, 10 * heartbeatMs());
+    return Math.max(pipeline.watch().fenceMinSeconds() * 1000L, 10 * heartbeatMs());
   }
 
   String previewUrl() {
@@ -303,7 +393,7 @@ public final class AgentVerticle extends VerticleBase {
       + FfmpegCommand.MASTER_PLAYLIST;
   }
 
-  String ingestUrl() {
-    return "rtmp://" + pipeline.advertisedHost() + ":" + rtmpPort + FfmpegCommand.ingestPath(pipeline.input().streamKey());
+  String thumbnailUrl() {
+    return "http://" + pipeline.advertisedHost() + ":" + hlsServer.actualPort() + "/" + HlsServer.THUMBNAIL;
   }
 }

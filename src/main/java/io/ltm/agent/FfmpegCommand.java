@@ -33,11 +33,20 @@ public final class FfmpegCommand {
     return "/live/" + streamKey;
   }
 
+  /** Without a thumbnail output; see {@link #build(Pipeline, Path, int, Path, int)}. */
+  public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort) {
+    return build(pipeline, outputDir, inputPort, null, 0);
+  }
+
   /**
-   * @param outputDir folder that receives {@code master.m3u8} and one sub-folder per rendition
-   * @param rtmpPort  port ffmpeg listens on for {@code rtmp} input; ignored for the test pattern
+   * @param outputDir        folder that receives {@code master.m3u8} and one sub-folder per rendition
+   * @param inputPort        loopback port ffmpeg listens on for {@code rtmp}/{@code srt} input (the agent's ingest
+   *                         front owns the public port); ignored for other inputs
+   * @param thumbnail        JPEG file rewritten every {@code thumbnailSeconds}; null for none (and none for an
+   *                         audio-only ladder)
    */
-  public static List<String> build(Pipeline pipeline, Path outputDir, int rtmpPort) {
+  public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort, Path thumbnail,
+                                   int thumbnailSeconds) {
     List<Rendition> renditions = pipeline.renditions() == null ? List.of()
       : pipeline.renditions().stream().map(Rendition::withDefaults).toList();
     if (renditions.isEmpty()) {
@@ -52,23 +61,9 @@ public final class FfmpegCommand {
     boolean video = renditions.get(0).carriesVideo();
     List<String> args = new ArrayList<>(List.of("ffmpeg", "-hide_banner", "-nostdin", "-y"));
 
-    String videoIn;
-    String audioIn;
-    if (Pipeline.Input.RTMP.equals(pipeline.input().kind())) {
-      // -listen 1 makes ffmpeg the RTMP server: no separate ingest server to run or secure on the machine.
-      args.addAll(List.of("-listen", "1", "-i",
-        "rtmp://0.0.0.0:" + rtmpPort + ingestPath(pipeline.input().streamKey())));
-      videoIn = "0:v";
-      audioIn = "0:a";
-    } else {
-      Rendition top = renditions.get(0);
-      // -re paces the synthetic sources at real time; otherwise they run as fast as the CPU allows.
-      args.addAll(List.of("-re", "-f", "lavfi", "-i",
-        "testsrc2=size=" + sourceWidth(top) + "x" + sourceHeight(top) + ":rate=" + Math.max(top.fps(), 1)));
-      args.addAll(List.of("-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000"));
-      videoIn = "0:v";
-      audioIn = "1:a";
-    }
+    String[] inputs = inputArgs(pipeline, renditions.get(0), inputPort, args);
+    String videoIn = inputs[0];
+    String audioIn = inputs[1];
 
     if (video) {
       args.addAll(List.of("-filter_complex", filterGraph(videoIn, renditions)));
@@ -109,6 +104,7 @@ public final class FfmpegCommand {
       hls.forEach((k, v) -> args.addAll(List.of("-" + k, v)));
       args.addAll(reporting);
       args.add(playlists);
+      addThumbnailOutput(args, video, videoIn, thumbnail, thumbnailSeconds);
       return List.copyOf(args);
     }
     // More than one output of the same encodes: the tee muxer hands each packet to every output, so a
@@ -134,7 +130,51 @@ public final class FfmpegCommand {
     args.addAll(List.of("-f", "tee"));
     args.addAll(reporting);
     args.add(slaves.toString());
+    addThumbnailOutput(args, video, videoIn, thumbnail, thumbnailSeconds);
     return List.copyOf(args);
+  }
+
+  /**
+   * Adds the input to {@code args}; returns the video and audio stream specifiers. RTMP and SRT listen on the
+   * loopback only: the agent's ingest front, on the public port, checks the source address and the key first.
+   */
+  static String[] inputArgs(Pipeline pipeline, Rendition top, int inputPort, List<String> args) {
+    Pipeline.Input input = pipeline.input();
+    switch (input.kind()) {
+      case Pipeline.Input.RTMP -> {
+        // ffmpeg in -listen mode only warns about a wrong key: the front enforces it; any name is accepted here.
+        args.addAll(List.of("-listen", "1", "-i", "rtmp://127.0.0.1:" + inputPort + ingestPath(input.streamKey())));
+        return new String[] {"0:v", "0:a"};
+      }
+      case Pipeline.Input.SRT -> {
+        args.addAll(List.of("-i", "srt://127.0.0.1:" + inputPort + "?mode=listener&passphrase="
+          + input.passphrase() + "&pbkeylen=16"));
+        return new String[] {"0:v", "0:a"};
+      }
+      case Pipeline.Input.PULL -> {
+        // -re: a recorded source (an HLS VOD, a file over HTTP) plays at its own pace, like a live one.
+        args.addAll(List.of("-re", "-rw_timeout", "10000000", "-i", input.url()));
+        return new String[] {"0:v", "0:a"};
+      }
+      default -> {
+        // -re paces the synthetic sources at real time; otherwise they run as fast as the CPU allows.
+        args.addAll(List.of("-re", "-f", "lavfi", "-i",
+          "testsrc2=size=" + sourceWidth(top) + "x" + sourceHeight(top) + ":rate=" + Math.max(top.fps(), 1)));
+        args.addAll(List.of("-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000"));
+        return new String[] {"0:v", "1:a"};
+      }
+    }
+  }
+
+  /** A second output of the same decode: one small JPEG every {@code seconds}, rewritten in place. */
+  static void addThumbnailOutput(List<String> args, boolean video, String videoIn, Path thumbnail, int seconds) {
+    if (!video || thumbnail == null) {
+      return;
+    }
+    args.addAll(List.of(
+      "-filter_complex", "[" + videoIn + "]fps=1/" + Math.max(1, seconds) + ",scale=-2:180[thumb]",
+      "-map", "[thumb]", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-update", "1",
+      thumbnail.toString()));
   }
 
   /** One encode: the codec's encoder, a capped VBR with a VBV buffer, fixed frame rate and a fixed GOP. */

@@ -2,6 +2,7 @@ package io.ltm.agent;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
@@ -10,6 +11,7 @@ import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
 
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * Serves the work dir's {@code hls/} folder as {@code /hls/*}: the built-in origin a player (or a CDN pulling
@@ -17,12 +19,29 @@ import java.nio.file.Path;
  */
 final class HlsServer {
 
+  static final String THUMBNAIL = "thumbnail.jpg";
+
   private HlsServer() {
   }
 
   /** Listens on 0.0.0.0 on a port the OS picks; read it from {@link HttpServer#actualPort()}. */
   static Future<HttpServer> start(Vertx vertx, Path hlsDir) {
+    return start(vertx, hlsDir, () -> null);
+  }
+
+  /** Also serves {@code /thumbnail.jpg}: the stream's latest thumbnail (404 before the first one). */
+  static Future<HttpServer> start(Vertx vertx, Path hlsDir, Supplier<Buffer> thumbnail) {
     Router router = Router.router(vertx);
+    router.get("/" + THUMBNAIL).handler(ctx -> {
+      Buffer jpeg = thumbnail.get();
+      HttpServerResponse response = ctx.response().putHeader("Access-Control-Allow-Origin", "*")
+        .putHeader("Cache-Control", "no-cache, no-store");
+      if (jpeg == null) {
+        response.setStatusCode(404).end();
+      } else {
+        response.putHeader("Content-Type", "image/jpeg").end(jpeg);
+      }
+    });
     router.route("/hls/*").handler(ctx -> {
       String path = ctx.normalizedPath();
       HttpServerResponse response = ctx.response();

@@ -50,12 +50,32 @@ final class HomeClient {
     return post("status", agentToken, body).map(response -> reply("status", response));
   }
 
-  Future<Reply> heartbeat(String agentToken, FfmpegProgress p) {
+  /** The answer to a heartbeat: carry on or go, and what the server has to say (the valid stream keys). */
+  record Beat(Reply reply, JsonObject body) {
+  }
+
+  Future<Beat> heartbeat(String agentToken, FfmpegProgress p, boolean inputPresent, double inputBitrateKbps) {
     JsonObject progress = new JsonObject()
       .put("frame", p.frame()).put("fps", p.fps()).put("speed", p.speed()).put("bitrateKbps", p.bitrateKbps())
-      .put("dropFrames", p.dropFrames()).put("dupFrames", p.dupFrames());
+      .put("dropFrames", p.dropFrames()).put("dupFrames", p.dupFrames())
+      .put("inputPresent", inputPresent).put("inputBitrateKbps", inputBitrateKbps);
     return post("heartbeat", agentToken, new JsonObject().put("progress", progress))
-      .map(response -> reply("heartbeat", response));
+      .map(response -> {
+        Reply reply = reply("heartbeat", response);
+        JsonObject body = null;
+        if (reply == Reply.OK && response.statusCode() == 200) {
+          try {
+            body = response.bodyAsJsonObject();
+          } catch (RuntimeException e) {
+            body = null;
+          }
+        }
+        return new Beat(reply, body);
+      });
+  }
+
+  Future<Reply> thumbnail(String agentToken, JsonObject body) {
+    return post("thumbnail", agentToken, body).map(response -> reply("thumbnail", response));
   }
 
   private Future<HttpResponse<Buffer>> post(String call, String token, JsonObject body) {

@@ -3,6 +3,7 @@ package io.ltm.agent;
 import io.ltm.stream.domain.Rendition;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a transcoder machine must run, handed to the agent when it calls home
@@ -17,22 +18,65 @@ import java.util.List;
  * @param advertisedHost host name put into preview and ingest URLs the customer sees
  * @param dash         also write a DASH (CMAF) manifest, {@code dash/manifest.mpd} beside the HLS master playlist
  * @param restream     null, or one rendition pushed to an RTMP URL
+ * @param watch        thumbnails, input-loss window and fencing
  */
 public record Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
                        List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost,
-                       boolean dash, Restream restream) {
+                       boolean dash, Restream restream, Watch watch) {
+
+  /** Default watch, as before thumbnails and the reconnect window were configurable. */
+  public Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
+                  List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost,
+                  boolean dash, Restream restream) {
+    this(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, advertisedHost,
+      dash, restream, Watch.DEFAULT);
+  }
 
   /** HLS only, as before outputs were configurable. */
   public Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
                   List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost) {
     this(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, advertisedHost,
-      false, null);
+      false, null, Watch.DEFAULT);
   }
 
-  /** {@code kind} is {@code test-pattern} (lavfi test source with a tone) or {@code rtmp} (push, keyed). */
-  public record Input(String kind, String streamKey) {
+  /**
+   * {@code kind} is {@code test-pattern} (lavfi test source with a tone), {@code rtmp} (push, keyed),
+   * {@code srt} (listener, {@code passphrase}) or {@code pull} (from {@code url}). {@code allowCidrs} limits
+   * the source addresses; {@code streamKeys} are the keys a publisher may use now (more than one during a
+   * rotation's grace period). {@code streamKey} is the current one, shown in the ingest URL.
+   */
+  public record Input(String kind, String streamKey, String url, String passphrase, List<String> allowCidrs,
+                      List<StreamKey> streamKeys) {
     public static final String TEST_PATTERN = "test-pattern";
     public static final String RTMP = "rtmp";
+    public static final String SRT = "srt";
+    public static final String PULL = "pull";
+    /** Inputs that wait for an encoder to connect to the machine. */
+    public static final Set<String> LISTENERS = Set.of(RTMP, SRT);
+
+    public Input(String kind, String streamKey) {
+      this(kind, streamKey, null, null, List.of(), streamKey == null ? List.of() : List.of(new StreamKey(streamKey, 0)));
+    }
+
+    public boolean listens() {
+      return LISTENERS.contains(kind);
+    }
+  }
+
+  /** A stream key and the instant (epoch ms) it stops working; 0 for the current key, which has no end. */
+  public record StreamKey(String key, long validUntilEpochMs) {
+    public boolean validAt(long nowEpochMs) {
+      return validUntilEpochMs == 0 || nowEpochMs < validUntilEpochMs;
+    }
+  }
+
+  /**
+   * @param thumbnailSeconds       one JPEG this often
+   * @param reconnectWindowSeconds a lost input may stay away this long before the stream FAILS
+   * @param fenceMinSeconds        floor of the unreachable-server fence
+   */
+  public record Watch(int thumbnailSeconds, int reconnectWindowSeconds, int fenceMinSeconds) {
+    public static final Watch DEFAULT = new Watch(10, 60, 30);
   }
 
   /** @param segmentType {@code ts} (MPEG-TS) or {@code fmp4} (CMAF fragments with an init segment) */

@@ -32,12 +32,42 @@ final class PipelineJson {
     JsonObject restream = json.getJsonObject("restream");
     return new Pipeline(json.getString("machineId"), json.getString("streamId"),
       required(json.getString("agentToken"), "agentToken"), json.getInteger("heartbeatSeconds", 2),
-      new Pipeline.Input(required(input.getString("kind"), "input.kind"), input.getString("streamKey")),
+      input(input),
       List.copyOf(renditions),
       new Pipeline.Hls(hls.getInteger("segmentSeconds"), hls.getInteger("listSize"), hls.getString("segmentType", "ts")),
       json.getString("x264Preset", "veryfast"), json.getString("advertisedHost", "localhost"),
       json.getBoolean("dash", false),
-      restream == null ? null : new Pipeline.Restream(restream.getString("rendition"), restream.getString("url")));
+      restream == null ? null : new Pipeline.Restream(restream.getString("rendition"), restream.getString("url")),
+      watch(json));
+  }
+
+  private static Pipeline.Input input(JsonObject input) {
+    String key = input.getString("streamKey");
+    JsonArray keys = input.getJsonArray("streamKeys");
+    List<Pipeline.StreamKey> streamKeys = new ArrayList<>();
+    if (keys == null) {
+      if (key != null) {
+        streamKeys.add(new Pipeline.StreamKey(key, 0));
+      }
+    } else {
+      keys.forEach(k -> streamKeys.add(streamKey((JsonObject) k)));
+    }
+    JsonArray cidrs = input.getJsonArray("allowCidrs");
+    return new Pipeline.Input(required(input.getString("kind"), "input.kind"), key, input.getString("url"),
+      input.getString("passphrase"), cidrs == null ? List.of() : cidrs.stream().map(String::valueOf).toList(),
+      List.copyOf(streamKeys));
+  }
+
+  static Pipeline.StreamKey streamKey(JsonObject k) {
+    return new Pipeline.StreamKey(required(k.getString("key"), "streamKeys.key"), k.getLong("validUntilEpochMs", 0L));
+  }
+
+  private static Pipeline.Watch watch(JsonObject json) {
+    JsonObject w = json.getJsonObject("watch");
+    Pipeline.Watch d = Pipeline.Watch.DEFAULT;
+    return w == null ? d : new Pipeline.Watch(w.getInteger("thumbnailSeconds", d.thumbnailSeconds()),
+      w.getInteger("reconnectWindowSeconds", d.reconnectWindowSeconds()),
+      w.getInteger("fenceMinSeconds", d.fenceMinSeconds()));
   }
 
   private static <T> T required(T value, String field) {

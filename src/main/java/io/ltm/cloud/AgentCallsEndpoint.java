@@ -6,7 +6,9 @@ import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
 import io.ltm.config.LtmConfig;
+import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
+import io.ltm.ingest.IngestRepository;
 import io.ltm.jobs.Job;
 import io.ltm.stream.Stream;
 import io.ltm.stream.StreamConfigJson;
@@ -19,6 +21,7 @@ import io.ltm.stream.domain.StreamState;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,6 +30,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -37,6 +41,12 @@ import java.util.List;
 public class AgentCallsEndpoint {
   private static final String HEARTBEAT = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), progress = ? "
     + "WHERE id = ?";
+  /**
+   * Claims the right to store a {@code stream.health} event: at most one per machine every healthEventSeconds,
+   * so the per-account event log grows with time, not with the heartbeat rate.
+   */
+  private static final String CLAIM_HEALTH = "UPDATE machines SET last_health_at = CURRENT_TIMESTAMP(3) WHERE id = ? "
+    + "AND (last_health_at IS NULL OR last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -44,6 +54,7 @@ public class AgentCallsEndpoint {
   private final MachineRepository machines;
   private final StreamRepository streams;
   private final StreamTransitions transitions;
+  private final IngestRepository ingest = new IngestRepository();
   private final StreamConfigRepository configs;
 
   public AgentCallsEndpoint(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines,
@@ -63,6 +74,7 @@ public class AgentCallsEndpoint {
     router.post(base + "hello").handler(this::hello);
     router.post(base + "status").handler(this::status);
     router.post(base + "heartbeat").handler(this::heartbeat);
+    router.post(base + "thumbnail").handler(this::thumbnail);
   }
 
   private void hello(RoutingContext ctx) {
@@ -85,8 +97,11 @@ public class AgentCallsEndpoint {
             ? streams.setMachine(conn, s.id(), m.id()).compose(x -> transitions.move(conn, s, StreamState.STARTING, null,
               new JsonObject().put("machineId", m.id()))).mapEmpty()
             : Future.succeededFuture())
+          // The last run's thumbnail lived on a machine that is gone.
+          .compose(v -> ingest.setThumbnail(conn, s.id(), null))
           .compose(v -> configs.find(conn, s.id(), s.configVersion()))
-          .map(version -> pipeline(m, s, agentToken, version == null ? null : version.config()));
+          .compose(version -> ingest.find(conn, s.id())
+            .map(in -> pipeline(m, s, in, agentToken, version == null ? null : version.config())));
       });
     })).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(JsonObject::mapFrom)));
   }
@@ -101,18 +116,31 @@ public class AgentCallsEndpoint {
     return chain;
   }
 
-  /** The stream's current configuration version, exactly: its ladder and its outputs. */
-  private Pipeline pipeline(Machine m, Stream s, String agentToken, StreamConfig current) {
+  /** The stream's current configuration version, exactly (its ladder and its outputs), and its ingest. */
+  private Pipeline pipeline(Machine m, Stream s, IngestRepository.Ingest in, String agentToken, StreamConfig current) {
     StreamConfig streamConfig = current != null ? current
       : new StreamConfig(null, StreamConfigJson.ladder(s.renditions()), StreamConfig.Outputs.DEFAULT).withDefaults();
     List<Rendition> ladder = streamConfig.renditions();
     StreamConfig.Outputs outputs = streamConfig.outputs();
     StreamConfig.Restream restream = outputs.restream();
     return new Pipeline(m.id(), s.id(), agentToken, config.cloud().heartbeatSeconds(),
-      new Pipeline.Input(s.inputKind(), s.streamKey()), ladder,
+      new Pipeline.Input(s.inputKind(), s.streamKey(), in.pullUrl(), in.srtPassphrase(), in.allowCidrs(),
+        streamKeys(in)), ladder,
       new Pipeline.Hls(outputs.hls().segmentSeconds(), outputs.hls().windowSegments(), outputs.hls().segmentType()),
       config.cloud().x264Preset(), config.cloud().advertisedHost(), outputs.dash(),
-      restream == null ? null : new Pipeline.Restream(restream.rendition(), restream.url()));
+      restream == null ? null : new Pipeline.Restream(restream.rendition(), restream.url()),
+      new Pipeline.Watch(config.agent().thumbnailSeconds(), in.reconnectWindowSeconds() != null
+        ? in.reconnectWindowSeconds() : config.agent().reconnectWindowSeconds(),
+        config.agent().fenceMinSeconds()));
+  }
+
+  /** The keys a publisher may use now: the current one, and a rotated-out one until its grace period ends. */
+  private static List<Pipeline.StreamKey> streamKeys(IngestRepository.Ingest in) {
+    if (in.previousKey() == null) {
+      return List.of(new Pipeline.StreamKey(in.streamKey(), 0));
+    }
+    return List.of(new Pipeline.StreamKey(in.streamKey(), 0), new Pipeline.StreamKey(in.previousKey(),
+      in.previousKeyUntil().toInstant(ZoneOffset.UTC).toEpochMilli()));
   }
 
   private void status(RoutingContext ctx) {
@@ -140,15 +168,58 @@ public class AgentCallsEndpoint {
     }))).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(v -> (JsonObject) null)));
   }
 
+  /**
+   * Records the progress, stores a throttled {@code stream.health} event, and answers with the stream keys
+   * valid now, so a rotation reaches a running machine within a heartbeat.
+   */
   private void heartbeat(RoutingContext ctx) {
     JsonObject body = ctx.body().asJsonObject();
     JsonObject progress = body == null ? null : body.getJsonObject("progress");
-    authorised(ctx).compose(m -> streams.findForAccount(pool, m.accountId(), m.streamId()).compose(s -> {
+    authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive() || s.state() == StreamState.STOPPING) {
         return Future.failedFuture(gone());
       }
-      return pool.preparedQuery(HEARTBEAT).execute(Tuple.of(progress == null ? null : progress.encode(), m.id()));
-    })).onComplete(ar -> answer(ctx, ar.map(v -> (JsonObject) null)));
+      return conn.preparedQuery(HEARTBEAT).execute(Tuple.of(progress == null ? null : progress.encode(), m.id()))
+        .compose(v -> progress == null ? Future.succeededFuture(false) : conn.preparedQuery(CLAIM_HEALTH)
+          .execute(Tuple.of(m.id(), config.agent().healthEventSeconds())).map(r -> r.rowCount() == 1))
+        .compose(claimed -> claimed
+          ? EventLog.append(conn, m.accountId(), EventTypes.STREAM_HEALTH, s.id(), health(progress, s)).mapEmpty()
+          : Future.<Void>succeededFuture())
+        .compose(v -> ingest.find(conn, s.id()))
+        .map(in -> new JsonObject().put("streamKeys", new JsonArray(streamKeys(in).stream()
+          .map(JsonObject::mapFrom).toList())));
+    }))).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar));
+  }
+
+  private static JsonObject health(JsonObject progress, Stream s) {
+    JsonObject h = new JsonObject();
+    for (String field : List.of("inputPresent", "inputBitrateKbps", "fps", "speed", "bitrateKbps", "frame",
+      "dropFrames", "dupFrames")) {
+      h.put(field, progress.getValue(field));
+    }
+    return new JsonObject().put("state", s.state().name()).put("health", h);
+  }
+
+  /** A new thumbnail: its stable URL is kept on the stream and announced as a {@code stream.thumbnail} event. */
+  private void thumbnail(RoutingContext ctx) {
+    JsonObject body = ctx.body().asJsonObject();
+    String url = body == null ? null : body.getString("thumbnailUrl");
+    if (url == null || !(url.startsWith("http://") || url.startsWith("https://")) || url.length() > 1000) {
+      ctx.fail(ApiException.badRequest("invalid_field", "thumbnailUrl must be an http(s) URL", "thumbnailUrl"));
+      return;
+    }
+    int version = body.getInteger("version", 0);
+    authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+      if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
+        return Future.failedFuture(gone());
+      }
+      return ingest.setThumbnail(conn, s.id(), url)
+        .compose(v -> EventLog.append(conn, m.accountId(), EventTypes.STREAM_THUMBNAIL, s.id(),
+          new JsonObject().put("thumbnailUrl", url).put("version", version)
+            // The URL is stable; a browser appends the version to fetch the new picture past its cache.
+            .put("detail", new JsonObject().put("imageUrl", url + "?v=" + version))))
+        .mapEmpty();
+    }))).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(v -> (JsonObject) null)));
   }
 
   /** The machine whose agent token the call carries, if it is still one the system counts on. */

@@ -16,7 +16,8 @@ import java.util.Map;
  * file named by {@code LTM_CONFIG}), then environment variables on top. Nothing deeper in the code
  * reads raw config keys.
  */
-public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev) {
+public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev,
+                        AgentConfig agent) {
 
   public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes) {
     public HttpConfig withPort(int newPort) {
@@ -38,6 +39,15 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
   }
 
   public record DevConfig(String accountName, String accountEmail) {
+  }
+
+  /**
+   * What every agent is told about watching its stream: thumbnail interval, how often a heartbeat becomes a
+   * stored {@code stream.health} event, how long a lost input may stay away before the stream FAILS, and the
+   * floor of the unreachable-server fence.
+   */
+  public record AgentConfig(int thumbnailSeconds, int healthEventSeconds, int reconnectWindowSeconds,
+                            int fenceMinSeconds) {
   }
 
   /** Environment variable → path in the YAML tree. One table, so the README can list it verbatim. */
@@ -62,7 +72,11 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_HEARTBEAT_SECONDS", "cloud.heartbeatSeconds"),
     Map.entry("LTM_HEARTBEAT_TIMEOUT_SECONDS", "cloud.heartbeatTimeoutSeconds"),
     Map.entry("LTM_LAUNCH_TIMEOUT_SECONDS", "cloud.launchTimeoutSeconds"),
-    Map.entry("LTM_X264_PRESET", "cloud.x264Preset"));
+    Map.entry("LTM_X264_PRESET", "cloud.x264Preset"),
+    Map.entry("LTM_THUMBNAIL_SECONDS", "agent.thumbnailSeconds"),
+    Map.entry("LTM_HEALTH_EVENT_SECONDS", "agent.healthEventSeconds"),
+    Map.entry("LTM_RECONNECT_WINDOW_SECONDS", "agent.reconnectWindowSeconds"),
+    Map.entry("LTM_FENCE_MIN_SECONDS", "agent.fenceMinSeconds"));
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

@@ -6,6 +6,7 @@ public final class EventTypes {
   public static final String STREAM_STATE = "stream.state";
   public static final String STREAM_FAILED = "stream.failed";
   public static final String STREAM_HEALTH = "stream.health";
+  public static final String STREAM_THUMBNAIL = "stream.thumbnail";
   /** A stream's configuration changed (a new configVersion); its detail names the version and why. */
   public static final String STREAM_CONFIG = "stream.config";
   public static final String MACHINE_STATE = "machine.state";

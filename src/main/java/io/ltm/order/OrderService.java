@@ -4,6 +4,9 @@ import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
+import io.ltm.ingest.IngestRepository;
+import io.ltm.ingest.IngestService;
+import io.ltm.ingest.domain.IngestSettings;
 import io.ltm.jobs.Job;
 import io.ltm.stream.Stream;
 import io.ltm.stream.StreamRepository;
@@ -40,6 +43,7 @@ public class OrderService {
   private final Pool pool;
   private final OfferRepository offers;
   private final StreamRepository streams;
+  private final IngestRepository ingest = new IngestRepository();
 
   public OrderService(Vertx vertx, Pool pool, OfferRepository offers, StreamRepository streams) {
     this.vertx = vertx;
@@ -53,6 +57,12 @@ public class OrderService {
   }
 
   public Future<Answer> purchase(String accountId, String idempotencyKey, JsonObject request) {
+    try {
+      // Bad input is a 400 before anything is written, idempotency key included.
+      IngestService.settings("input", request.getJsonObject("input"));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     if (idempotencyKey == null) {
       return pool.withTransaction(conn -> place(conn, accountId, request)).onSuccess(a -> wakeRelay());
     }
@@ -88,7 +98,8 @@ public class OrderService {
   private Future<Answer> place(SqlConnection conn, String accountId, JsonObject request) {
     String offerId = request.getString("offerId");
     int quantity = request.getInteger("quantity", 1);
-    String inputKind = request.getJsonObject("input", new JsonObject()).getString("kind", "test-pattern");
+    IngestSettings ingestSettings = IngestService.settings("input", request.getJsonObject("input"));
+    String inputKind = ingestSettings.kind();
     String baseName = request.getString("name");
     return offers.findActive(conn, offerId).compose(offer -> {
       if (offer == null) {
@@ -108,6 +119,7 @@ public class OrderService {
         Stream stream = new Stream(Ids.newId("str"), accountId, orderId, offerId, name, StreamState.CREATED, null, 0,
           inputKind, Ids.random(24), offer.renditions(), null, null, null, null, null, 1);
         chain = chain.compose(v -> streams.insert(conn, stream))
+          .compose(v -> ingest.save(conn, stream.id(), ingestSettings))
           .compose(v -> EventLog.append(conn, accountId, EventTypes.STREAM_STATE, stream.id(),
             new JsonObject().put("state", "CREATED").put("previous", null).put("detail", new JsonObject())))
           .compose(v -> streams.findForAccount(conn, accountId, stream.id()))

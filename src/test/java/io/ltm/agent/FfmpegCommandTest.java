@@ -46,7 +46,9 @@ class FfmpegCommandTest {
   void rtmpInputListensOnTheGivenPortAndStreamKey() {
     List<String> args = FfmpegCommand.build(pipeline(new Pipeline.Input(Pipeline.Input.RTMP, "sk_abc"), LADDER),
       OUT, 19350);
-    assertThat(String.join(" ", args)).contains("-listen 1 -i rtmp://0.0.0.0:19350/live/sk_abc");
+    // Loopback only: the agent's ingest front owns the public port and checks address and key first.
+    assertThat(String.join(" ", args)).contains("-listen 1 -i rtmp://127.0.0.1:19350/live/sk_abc")
+      .doesNotContain("0.0.0.0");
     assertThat(args).doesNotContain("lavfi");
     assertThat(args).containsSubsequence("-map", "[v1out]", "-map", "0:a");
   }

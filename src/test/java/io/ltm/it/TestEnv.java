@@ -55,6 +55,10 @@ final class TestEnv {
     env.put("LTM_X264_PRESET", "ultrafast");
     env.put("LTM_HEARTBEAT_SECONDS", "1");
     env.put("LTM_HEARTBEAT_TIMEOUT_SECONDS", "8");
+    env.put("LTM_THUMBNAIL_SECONDS", "1");
+    env.put("LTM_HEALTH_EVENT_SECONDS", "1");
+    // Ten heartbeats (10 s) is the fence then, not the production floor of 30 s.
+    env.put("LTM_FENCE_MIN_SECONDS", "3");
     String jar = System.getProperty("ltm.agent.classpath");
     if (jar != null && !Path.of(jar).toFile().exists()) {
       throw new IllegalStateException(jar + " is missing: run the ITs through `mvn verify`, which packages it first");
