@@ -41,6 +41,8 @@ const env = {
   LTM_AGENT_WORK_DIR: AGENTS,
   LTM_X264_PRESET: 'ultrafast',
   LTM_HEARTBEAT_SECONDS: '1',
+  LTM_THUMBNAIL_SECONDS: '2',
+  LTM_HEALTH_EVENT_SECONDS: '1',
 };
 const jar = path.join(ROOT, 'target', 'ltm.jar');
 
@@ -288,6 +290,12 @@ async function runTests() {
     const [t1, t2] = await videoAdvances(a);
     const options = await a.locator('[data-testid=rendition-picker] option').count();
     assert(options === 4, `the rendition picker offers ${options - 1} renditions, the ladder has 3`);
+    // Live figures from stream.health events and a thumbnail from stream.thumbnail events.
+    await a.waitForSelector('[data-testid=health-fps]:not(:has-text("–"))', { timeout: 30_000 });
+    await until('a thumbnail to show', () => a.evaluate(() => {
+      const img = document.querySelector('[data-testid=thumbnail]');
+      return img && img.complete && img.naturalWidth > 0;
+    }), 30_000);
     await snap(a, 'playing');
     await a.click('.stream-page button[data-action=stop]');
     await badgeIs(a, 'STOPPED');
@@ -378,6 +386,22 @@ async function runTests() {
     const usage = await a.evaluate(async () => (await (await fetch('/api/v1/usage')).json()).items);
     assert(usage.length === 1 && usage[0].billedSeconds > 0 && usage[0].costCents >= 0, `usage ${JSON.stringify(usage)}`);
     await snap(a, 'account');
+  });
+
+  await test('an RTMP stream key is shown once; rotating shows a new one and when the old one stops working', async () => {
+    await a.click('a[data-nav=catalog]');
+    const form = a.locator('form[data-testid=buy-mobile]');
+    await form.locator('select[name="input.kind"]').selectOption('rtmp');
+    await form.locator('button[type=submit]').click();
+    const first = await (await a.waitForSelector('[data-testid=stream-key-value]')).textContent();
+    await snap(a, 'stream-key-once');
+    await a.reload();
+    await a.waitForSelector('[data-testid=stream-key]:has-text("hidden")');
+    await a.click('[data-testid=rotate-key]');
+    const second = await (await a.waitForSelector('[data-testid=stream-key-value]')).textContent();
+    assert(first && second && first !== second, `keys ${first} then ${second}`);
+    await a.waitForSelector('[data-testid=previous-key]:has-text("keeps working until")');
+    await snap(a, 'stream-key-rotated');
   });
 
   await test('sign out ends the session: the API and the event bridge refuse it', async () => {

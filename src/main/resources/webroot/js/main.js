@@ -159,9 +159,11 @@ function onEvent(event) {
       refreshStream(event.streamId);
     }
   } else if (event.type === 'stream.health') {
-    app.health.set(event.streamId, { ...(event.detail || {}), at: event.at });
+    app.health.set(event.streamId, { ...(event.health || event.detail || {}), at: event.at });
   } else if (event.type === 'stream.thumbnail') {
-    const url = (event.detail && (event.detail.url || event.detail.thumbnailUrl)) || null;
+    // The URL is stable; the version in the query fetches the new picture past any cache.
+    const url = (event.detail && event.detail.imageUrl)
+      || (event.thumbnailUrl && `${event.thumbnailUrl}?v=${event.version || event.seq}`);
     if (url) app.thumbs.set(event.streamId, url);
   } else if (event.type === 'stream.config') {
     if (s && event.configVersion) s.configVersion = event.configVersion;
@@ -400,11 +402,12 @@ function streamView(id) {
     const thumb = app.thumbs.get(id);
     live.replaceChildren(
       thumb ? h('img', { class: 'thumb', src: thumb, alt: 'latest thumbnail', 'data-testid': 'thumbnail' }) : '',
-      hl ? h('dl', { class: 'facts' }, Object.entries(hl).filter(([k]) => k !== 'at').flatMap(([k, v]) =>
-        [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))]))
+      hl ? healthFigures(hl)
         : h('p', { class: 'muted' }, ACTIVE.includes(s.state) ? 'Health figures appear once the transcoder reports them.' : ''));
     const mine = app.events.filter((e) => e.streamId === id);
-    timeline.replaceChildren(...mine.slice().reverse().slice(0, 100).map((e) => h('li', { 'data-seq': e.seq, 'data-type': e.type },
+    // Health and thumbnail events come every few seconds: they feed the figures above, not the timeline.
+    timeline.replaceChildren(...mine.filter((e) => e.type !== 'stream.health' && e.type !== 'stream.thumbnail')
+      .reverse().slice(0, 100).map((e) => h('li', { 'data-seq': e.seq, 'data-type': e.type },
       h('time', {}, new Date(e.at).toLocaleTimeString()), ' ', h('strong', {}, e.type), ' ',
       e.state ? `${e.previous ? e.previous + ' → ' : ''}${e.state}` : '',
       e.detail && e.detail.reason ? ` (${e.detail.reason})` : '')));
@@ -419,6 +422,19 @@ function streamView(id) {
     },
     dispose() { clearInterval(ticker); player.dispose(); },
   };
+}
+
+function healthFigures(hl) {
+  const fig = (label, value, testid) => [h('dt', {}, label), h('dd', { 'data-testid': testid }, value ?? '–')];
+  const num = (v, digits = 0) => (typeof v === 'number' ? v.toFixed(digits) : v);
+  return h('dl', { class: 'facts health', 'data-testid': 'health-figures' },
+    ...fig('Input', hl.inputPresent === false ? 'lost' : hl.inputPresent ? 'present' : '–', 'health-input'),
+    ...fig('Input bitrate', hl.inputBitrateKbps != null ? `${num(hl.inputBitrateKbps)} kbps` : null, 'health-input-bitrate'),
+    ...fig('Output bitrate', hl.bitrateKbps != null ? `${num(hl.bitrateKbps)} kbps` : null, 'health-bitrate'),
+    ...fig('Encoder fps', num(hl.fps, 1), 'health-fps'),
+    ...fig('Speed', hl.speed != null ? `${num(hl.speed, 2)}×` : null, 'health-speed'),
+    ...fig('Dropped / duplicated frames', `${hl.dropFrames ?? 0} / ${hl.dupFrames ?? 0}`, 'health-frames'),
+    ...fig('Reported', hl.at ? new Date(hl.at).toLocaleTimeString() : null, 'health-at'));
 }
 
 function playerPanel(id) {
@@ -529,10 +545,23 @@ function configForm(id) {
     h('fieldset', {}, h('legend', {}, 'Delivery'),
       h('label', {}, 'CDN ', h('select', { name: 'cdn', disabled: true }, h('option', { value: 'origin' }, 'origin (the transcoder serves HLS itself)'))),
       h('p', { class: 'muted' }, 'Other CDNs become selectable when they are configured.')),
-    h('fieldset', {}, h('legend', {}, 'Ingest'),
+    h('fieldset', { 'data-testid': 'ingest' }, h('legend', {}, 'Ingest'),
+      h('div', { class: 'row' },
+        h('label', {}, 'Input ', h('select', { name: 'ingest.kind' }, ['test-pattern', 'rtmp', 'srt', 'pull'].map((k) => h('option', { value: k }, k)))),
+        h('label', {}, 'Pull URL ', h('input', { name: 'ingest.url', size: 40, placeholder: 'https://…/index.m3u8 or rtmp://…' })),
+        h('label', {}, 'SRT passphrase ', h('input', { name: 'ingest.passphrase', type: 'password', autocomplete: 'new-password' }))),
+      h('p', { class: 'error', 'data-error-for': 'kind' }), h('p', { class: 'error', 'data-error-for': 'url' }),
+      h('p', { class: 'error', 'data-error-for': 'passphrase' }),
+      h('div', { class: 'row' },
+        h('label', {}, 'Allowed sources (CIDRs, one per line) ', h('textarea', { name: 'ingest.allowCidrs', rows: 2, cols: 30 })),
+        h('label', {}, 'Reconnect window s ', h('input', { name: 'ingest.reconnectWindowSeconds', type: 'number', class: 'num' }))),
+      h('p', { class: 'error', 'data-error-for': 'allowCidrs' }), h('p', { class: 'error', 'data-error-for': 'reconnectWindowSeconds' }),
+      h('p', { class: 'ok', 'data-testid': 'ingest-saved' }),
+      h('button', { type: 'button', class: 'secondary', 'data-testid': 'save-ingest', onclick: () => saveIngest() }, 'Save input'),
       h('p', { 'data-testid': 'stream-key' }),
+      h('p', { class: 'muted', 'data-testid': 'previous-key' }),
       h('button', { type: 'button', class: 'secondary', 'data-testid': 'rotate-key', onclick: () => rotate() }, 'Rotate stream key'),
-      h('p', { class: 'error', 'data-error-for': 'input' })),
+      h('p', { class: 'error', 'data-error-for': 'graceSeconds' })),
     quote,
     h('p', { class: 'error', 'data-error-for': '' }),
     h('p', { class: 'ok', 'data-testid': 'config-saved' }),
@@ -706,15 +735,50 @@ function configForm(id) {
     } catch (e) { showErrors(form, e); }
   }
 
+  function showIngest(ing, freshKey) {
+    form['ingest.kind'].value = ing.kind;
+    form['ingest.url'].value = ing.url || '';
+    form['ingest.passphrase'].value = '';
+    form['ingest.passphrase'].placeholder = ing.passphraseSet ? 'set (unchanged)' : '';
+    form['ingest.allowCidrs'].value = (ing.allowCidrs || []).join('\n');
+    form['ingest.reconnectWindowSeconds'].value = ing.reconnectWindowSeconds ?? '';
+    const keyEl = $('[data-testid="stream-key"]', form);
+    if (ing.kind !== 'rtmp') keyEl.textContent = `Input: ${ing.kind} (no stream key).`;
+    else if (freshKey) keyEl.replaceChildren('Stream key (copy it now, it is not shown again): ', h('code', { 'data-testid': 'stream-key-value' }, freshKey));
+    else keyEl.textContent = 'Stream key: hidden. Rotate it to get a new one.';
+    $('[data-testid="previous-key"]', form).textContent = ing.previousStreamKeyValidUntil
+      ? `The previous key keeps working until ${new Date(ing.previousStreamKeyValidUntil).toLocaleTimeString()}.` : '';
+    if (ing.thumbnailUrl && !app.thumbs.has(id)) app.thumbs.set(id, ing.thumbnailUrl);
+  }
+
+  async function loadIngest(freshKey) {
+    try { showIngest(await api('GET', `/streams/${id}/ingest`), freshKey); } catch (e) { showErrors(form, e); }
+  }
+
+  async function saveIngest() {
+    showErrors(form, null);
+    $('[data-testid="ingest-saved"]', form).textContent = '';
+    const wasRtmp = stream && stream.input && stream.input.kind === 'rtmp';
+    const body = { kind: form['ingest.kind'].value };
+    if (form['ingest.url'].value.trim()) body.url = form['ingest.url'].value.trim();
+    if (form['ingest.passphrase'].value) body.passphrase = form['ingest.passphrase'].value;
+    body.allowCidrs = form['ingest.allowCidrs'].value.split(/[\s,]+/).filter(Boolean);
+    if (form['ingest.reconnectWindowSeconds'].value !== '') body.reconnectWindowSeconds = Number(form['ingest.reconnectWindowSeconds'].value);
+    try {
+      const ing = await api('PUT', `/streams/${id}/ingest`, { body });
+      showIngest(ing, ing.kind === 'rtmp' && !wasRtmp ? ing.streamKey : null);
+      $('[data-testid="ingest-saved"]', form).textContent = 'Input saved.';
+      refreshStream(id);
+    } catch (e) { showErrors(form, e); }
+  }
+
   async function rotate() {
     showErrors(form, null);
     try {
-      const s = await api('POST', `/streams/${id}/stream-key/rotate`);
-      $('[data-testid="stream-key"]', form).textContent = `New stream key (copy it now, it is not shown again): ${(s.input && s.input.streamKey) || s.streamKey || ''}`;
-    } catch (e) {
-      // TODO(issue 3, ingest): wire to the key-rotation route once it lands.
-      showErrors(form, e.status === 404 ? new Error('Key rotation arrives with the ingest API.') : e);
-    }
+      const ing = await api('POST', `/streams/${id}/stream-key/rotate`, { body: {} });
+      showIngest(ing, ing.streamKey);
+      refreshStream(id);
+    } catch (e) { showErrors(form, e); }
   }
 
   form.addEventListener('submit', async (ev) => {
@@ -749,9 +813,7 @@ function configForm(id) {
         // The key is shown once, right after it was issued; later it stays hidden (rotate for a new one).
         const key = app.freshKeys.get(s.id);
         app.freshKeys.delete(s.id);
-        $('[data-testid="stream-key"]', form).textContent = s.input && s.input.kind === 'rtmp'
-          ? (key ? `Stream key (copy it now, it is not shown again): ${key}` : 'Stream key: hidden. Rotate it to get a new one.')
-          : 'Input: test pattern (no stream key).';
+        loadIngest(key);
         loadCurrent();
       }
     },
