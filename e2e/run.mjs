@@ -37,7 +37,7 @@ const env = {
   LTM_ADVERTISED_HOST: '127.0.0.1',
   LTM_MYSQL_DATABASE: process.env.LTM_E2E_DATABASE || 'ltm_e2e',
   LTM_RABBITMQ_URI: process.env.LTM_E2E_RABBITMQ_URI || 'amqp://guest:guest@127.0.0.1:5672/ltm-e2e',
-  LTM_ENV: 'e2e',
+  LTM_ENV: process.env.LTM_E2E_ENV || 'e2e',
   LTM_AGENT_WORK_DIR: AGENTS,
   LTM_X264_PRESET: 'ultrafast',
   LTM_HEARTBEAT_SECONDS: '1',
