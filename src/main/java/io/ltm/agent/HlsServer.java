@@ -52,8 +52,13 @@ final class HlsServer {
         if (path.endsWith(".m3u8")) {
           response.putHeader("Content-Type", "application/vnd.apple.mpegurl");
           response.putHeader("Cache-Control", "no-cache, no-store");
+        } else if (path.endsWith(".mpd")) {
+          response.putHeader("Content-Type", "application/dash+xml");
+          response.putHeader("Cache-Control", "no-cache, no-store");
         } else if (path.endsWith(".ts")) {
           response.putHeader("Content-Type", "video/mp2t");
+        } else if (path.endsWith(".m4s") || path.endsWith(".mp4")) {
+          response.putHeader("Content-Type", "video/mp4");
         }
       });
       ctx.next();

@@ -40,9 +40,29 @@ public record Stream(String id, String accountId, String orderId, String offerId
       .put("renditions", renditions)
       .put("configVersion", configVersion)
       .put("previewUrl", previewUrl)
+      .put("renditionPreviews", renditionPreviews())
       .put("ingestUrl", ingestUrl)
       .put("createdAt", utc(createdAt))
       .put("updatedAt", utc(updatedAt));
+  }
+
+  /**
+   * Each rendition's own HLS playlist beside the master, so a customer can check one rung of the ladder
+   * without the player's adaptive switching (the agent writes {@code <name>/index.m3u8} per rendition).
+   */
+  private JsonArray renditionPreviews() {
+    JsonArray previews = new JsonArray();
+    if (previewUrl == null || !previewUrl.endsWith("/master.m3u8")) {
+      return previews;
+    }
+    String base = previewUrl.substring(0, previewUrl.length() - "master.m3u8".length());
+    for (Object r : renditions) {
+      if (r instanceof JsonObject rendition && rendition.getString("name") != null) {
+        previews.add(new JsonObject().put("name", rendition.getString("name"))
+          .put("url", base + rendition.getString("name") + "/index.m3u8"));
+      }
+    }
+    return previews;
   }
 
   static String utc(LocalDateTime time) {

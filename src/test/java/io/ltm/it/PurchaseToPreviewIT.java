@@ -38,6 +38,12 @@ class PurchaseToPreviewIT extends LtmTestBase {
       assertThat(previewUrl).endsWith("/master.m3u8");
 
       String master = api.fetch(previewUrl).toString();
+      List<JsonObject> renditionPreviews = live.getJsonArray("renditionPreviews").stream()
+        .map(JsonObject.class::cast).toList();
+      assertThat(renditionPreviews).extracting(p -> p.getString("name")).containsExactly("240p", "144p");
+      for (JsonObject preview : renditionPreviews) {
+        assertThat(api.fetch(preview.getString("url")).toString()).contains("#EXTINF");
+      }
       List<String> variants = master.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
       assertThat(master).contains("#EXT-X-STREAM-INF");
       assertThat(variants).hasSize(2);
