@@ -441,6 +441,7 @@ function playerPanel(id) {
   const video = h('video', { class: 'video', controls: true, muted: true, playsinline: true, 'data-testid': 'video' });
   const picker = h('select', { 'data-testid': 'rendition-picker', disabled: true }, h('option', { value: '-1' }, 'Auto'));
   const status = h('p', { class: 'muted', 'data-testid': 'player-status' });
+  const rungs = h('p', { class: 'muted small', 'data-testid': 'rendition-previews' });
   let hls = null;
   let url = null;
   picker.addEventListener('change', () => { if (hls) hls.currentLevel = Number(picker.value); });
@@ -452,9 +453,13 @@ function playerPanel(id) {
     picker.disabled = true;
   }
   return {
-    el: h('div', {}, video, h('label', { class: 'row' }, 'Rendition ', picker), status),
+    el: h('div', {}, video, h('label', { class: 'row' }, 'Rendition ', picker), status, rungs),
     update(s) {
       const playable = (s.state === 'READY' || s.state === 'LIVE') && s.previewUrl;
+      // Each rung's own playlist, to open one rendition without adaptive switching.
+      const previews = playable ? (s.renditionPreviews || []) : [];
+      rungs.replaceChildren(...(previews.length ? ['Single renditions: '] : []), ...previews.flatMap((r, i) =>
+        [i ? ' · ' : '', h('a', { href: r.url, target: '_blank', rel: 'noopener' }, r.name)]));
       if (!playable) {
         if (url) stop();
         status.textContent = s.previewUrl ? '' : 'The preview starts when the transcoder is ready.';
