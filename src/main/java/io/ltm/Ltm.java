@@ -1,6 +1,10 @@
 package io.ltm;
 
 import io.ltm.account.AccountEndpoint;
+import io.ltm.account.Accounts;
+import io.ltm.account.SessionEndpoint;
+import io.ltm.account.Sessions;
+import io.ltm.account.Usage;
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
 import io.ltm.cloud.AgentCallsEndpoint;
@@ -62,6 +66,10 @@ public final class Ltm {
     this.pool = Database.pool(vertx, config.mysql());
   }
 
+  public Vertx vertx() {
+    return vertx;
+  }
+
   public Pool pool() {
     return pool;
   }
@@ -74,8 +82,9 @@ public final class Ltm {
   /** API, event bridge, outbox relay, event relay. */
   public Future<Void> deployServer() {
     ApiKeys apiKeys = new ApiKeys(pool);
+    Sessions sessions = new Sessions(pool);
     OfferRepository offers = new OfferRepository();
-    EventBridge bridge = new EventBridge(vertx, pool, apiKeys);
+    EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions);
     bridge.registerReplay();
     bridge.registerResync();
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions,
@@ -83,15 +92,16 @@ public final class Ltm {
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
     return vertx.executeBlocking(PresetCatalog::load).compose(presets -> {
       List<io.ltm.http.Endpoint> endpoints = List.of(
-        new AccountEndpoint(),
+        new SessionEndpoint(vertx, new Accounts(pool), sessions),
+        new AccountEndpoint(apiKeys, new Usage(pool)),
         new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
         new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
         new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
           new EncoderProbe(vertx))),
         new EventsEndpoint(pool),
         new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
-      apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys), endpoints, bridge, agentCalls::addRoutes,
-        readiness());
+      apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys, sessions), endpoints, bridge,
+        agentCalls::addRoutes, readiness());
       return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()));
     })
       .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq())))

@@ -2,6 +2,8 @@ package io.ltm;
 
 import io.ltm.account.Accounts;
 import io.ltm.account.ApiKeys;
+import io.ltm.account.domain.Passwords;
+import io.ltm.common.Ids;
 import io.ltm.agent.AgentCommand;
 import io.ltm.config.LtmConfig;
 import io.ltm.db.Database;
@@ -17,7 +19,7 @@ import java.util.Arrays;
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
-  private static final String USAGE = "usage: ltm dev|server|worker|agent|migrate";
+  private static final String USAGE = "usage: ltm dev|server|worker|agent|migrate | ltm account <email> [name]";
 
   private Main() {
   }
@@ -36,6 +38,7 @@ public final class Main {
         LOG.info("{} migration(s) applied", applied);
       }
       case "dev", "server", "worker" -> run(role, config);
+      case "account" -> account(rest, config);
       default -> {
         System.err.println(USAGE);
         System.exit(2);
@@ -63,14 +66,57 @@ public final class Main {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
   }
 
-  /** {@code ltm dev}: a demo account and a fresh API key for it, printed where the developer looks. */
+  /**
+   * {@code ltm dev}: a demo account with a fresh API key and a fresh password, printed where the developer
+   * looks. Both are new at every start, so nothing secret lives in the configuration.
+   */
   private static Future<Void> seedDemoAccount(Ltm ltm, LtmConfig config) {
-    return new Accounts(ltm.pool()).ensure(config.dev().accountName(), config.dev().accountEmail())
-      .compose(accountId -> new ApiKeys(ltm.pool()).create(accountId, "ltm dev"))
+    String password = Ids.random(16);
+    Accounts accounts = new Accounts(ltm.pool());
+    return accounts.ensure(config.dev().accountName(), config.dev().accountEmail())
+      .compose(accountId -> setPassword(ltm.vertx(), accounts, accountId, password)
+        .compose(v -> new ApiKeys(ltm.pool()).create(accountId, "ltm dev")))
       .map(key -> {
         String url = "http://localhost:" + ltm.httpPort() + "/";
-        LOG.info("\n\n  LTM is running: open {}\n  Demo API key: {}\n", url, key);
+        LOG.info("\n\n  LTM is running: open {}\n  Demo sign-in: {} / {}\n  Demo API key: {}\n", url,
+          config.dev().accountEmail(), password, key);
         return null;
       });
+  }
+
+  /** Hashes on a worker thread (PBKDF2 is slow on purpose), then stores. */
+  private static Future<Void> setPassword(Vertx vertx, Accounts accounts, String accountId, String password) {
+    return vertx.executeBlocking(() -> Passwords.hash(password), false)
+      .compose(hash -> accounts.setPasswordHash(accountId, hash));
+  }
+
+  /**
+   * {@code ltm account <email> [name]}: creates a customer account (or gives an existing one a new password)
+   * and prints its e-mail and a fresh password, until sign-up exists. Runs the migrations first.
+   */
+  private static void account(String[] args, LtmConfig config) {
+    if (args.length < 1 || !args[0].contains("@")) {
+      System.err.println(USAGE);
+      System.exit(2);
+    }
+    String email = args[0];
+    String name = args.length > 1 ? String.join(" ", Arrays.copyOfRange(args, 1, args.length)) : email;
+    Database.migrateBlocking(config.mysql());
+    Vertx vertx = Vertx.vertx();
+    Ltm ltm = new Ltm(vertx, config);
+    Accounts accounts = new Accounts(ltm.pool());
+    String password = Ids.random(16);
+    int exit = 0;
+    try {
+      String accountId = accounts.ensure(name, email)
+        .compose(id -> setPassword(vertx, accounts, id, password).map(id)).await();
+      System.out.println("account " + accountId + " sign-in: " + email + " / " + password);
+    } catch (RuntimeException e) {
+      LOG.error("ltm account failed: {}", e.toString());
+      exit = 1;
+    } finally {
+      vertx.close().await();
+    }
+    System.exit(exit);
   }
 }

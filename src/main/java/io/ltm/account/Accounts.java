@@ -3,10 +3,14 @@ package io.ltm.account;
 import io.ltm.common.Ids;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-/** Accounts: created by sign-up (a later issue) or by {@code ltm dev}'s demo seed. */
+/** Accounts: created by sign-up (a later issue), by {@code ltm dev}'s demo seed or by {@code ltm account}. */
 public class Accounts {
+  private static final String CREDENTIALS = "SELECT id, name, email, password_hash FROM accounts WHERE email = ?";
+  private static final String SET_PASSWORD = "UPDATE accounts SET password_hash = ? WHERE id = ?";
+
   private final Pool pool;
 
   public Accounts(Pool pool) {
@@ -25,5 +29,24 @@ public class Accounts {
           .execute(Tuple.of(id, name, email))
           .map(id);
       });
+  }
+
+  /** What sign-in checks a password against, or null when no account has this e-mail. */
+  public Future<Credentials> credentials(String email) {
+    return pool.preparedQuery(CREDENTIALS).execute(Tuple.of(email)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      return new Credentials(row.getString(0), row.getString(1), row.getString(2), row.getString(3));
+    });
+  }
+
+  /** Stores a password hash (computed off the event loop by the caller). */
+  public Future<Void> setPasswordHash(String accountId, String hash) {
+    return pool.preparedQuery(SET_PASSWORD).execute(Tuple.of(hash, accountId)).mapEmpty();
+  }
+
+  public record Credentials(String accountId, String name, String email, String passwordHash) {
   }
 }

@@ -2,9 +2,14 @@ package io.ltm.account;
 
 import io.ltm.common.Ids;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 
 /**
  * API keys look like {@code ltm_<prefix>_<secret>}. Only the prefix (to find the row) and a hash of the whole
@@ -16,6 +21,12 @@ public class ApiKeys {
   private static final String FIND =
     "SELECT k.key_hash, a.id, a.name FROM api_keys k JOIN accounts a ON a.id = k.account_id "
       + "WHERE k.prefix = ? AND k.revoked_at IS NULL";
+
+  private static final String LIST =
+    "SELECT id, prefix, label, created_at, revoked_at FROM api_keys WHERE account_id = ? ORDER BY created_at, id";
+  private static final String REVOKE =
+    "UPDATE api_keys SET revoked_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND account_id = ? AND revoked_at IS NULL";
+  private static final String EXISTS = "SELECT 1 FROM api_keys WHERE id = ? AND account_id = ?";
 
   private final Pool pool;
 
@@ -30,6 +41,42 @@ public class ApiKeys {
     return pool.preparedQuery(INSERT)
       .execute(Tuple.of(Ids.newId("key"), accountId, prefix, Ids.sha256(key), label))
       .map(key);
+  }
+
+  /** Creates a key and answers its API shape with the full key: the only time it is ever visible. */
+  public Future<JsonObject> createForApi(String accountId, String label) {
+    String prefix = Ids.random(10);
+    String key = "ltm_" + prefix + "_" + Ids.random(32);
+    String id = Ids.newId("key");
+    return pool.preparedQuery(INSERT)
+      .execute(Tuple.of(id, accountId, prefix, Ids.sha256(key), label))
+      .map(v -> new JsonObject().put("id", id).put("prefix", prefix).put("label", label).put("key", key)
+        .put("createdAt", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString())
+        .putNull("revokedAt"));
+  }
+
+  /** The account's keys, revoked ones included, by prefix: never the secret. */
+  public Future<JsonArray> list(String accountId) {
+    return pool.preparedQuery(LIST).execute(Tuple.of(accountId)).map(rows -> {
+      JsonArray items = new JsonArray();
+      for (Row row : rows) {
+        items.add(new JsonObject().put("id", row.getString(0)).put("prefix", row.getString(1))
+          .put("label", row.getString(2)).put("createdAt", utc(row.getLocalDateTime(3)))
+          .put("revokedAt", utc(row.getLocalDateTime(4))));
+      }
+      return items;
+    });
+  }
+
+  /** Revokes one of the account's keys; true when it exists (revoking twice is harmless). */
+  public Future<Boolean> revoke(String accountId, String keyId) {
+    return pool.preparedQuery(REVOKE).execute(Tuple.of(keyId, accountId)).compose(updated -> updated.rowCount() > 0
+      ? Future.succeededFuture(true)
+      : pool.preparedQuery(EXISTS).execute(Tuple.of(keyId, accountId)).map(rows -> rows.size() > 0));
+  }
+
+  private static String utc(LocalDateTime time) {
+    return time == null ? null : time.atOffset(ZoneOffset.UTC).toInstant().toString();
   }
 
   /** The account a key belongs to, or null for a malformed, unknown or revoked key. */

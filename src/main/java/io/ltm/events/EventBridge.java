@@ -2,12 +2,18 @@ package io.ltm.events;
 
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
+import io.ltm.account.SessionEndpoint;
+import io.ltm.account.Sessions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.ext.web.handler.SimpleAuthenticationHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -19,23 +25,30 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The SockJS event-bus bridge. A browser may register only on {@code ltm.account.<its account>} and may send
- * only to the replay address; both need its API key in the frame's headers ({@code authorization: Bearer …}).
- * The replay request is rewritten with the authenticated account id, so a client cannot ask for another's events.
+ * The SockJS event-bus bridge. A client may register only on {@code ltm.account.<its account>} and may send
+ * only to the replay address. It is authenticated per frame: by the API key in the frame's headers
+ * ({@code authorization: Bearer …}, for programs), else by the session cookie its SockJS handshake carried (a
+ * signed-in browser). The replay request is rewritten with the authenticated account id, so a client cannot ask
+ * for another's events. When a session signs out, the sockets it opened on this node are closed.
  */
 public class EventBridge {
   private static final int REPLAY_LIMIT = 1000;
+  private static final String SESSION_HASH = "ltmSession";
 
   private final Vertx vertx;
   private final Pool pool;
   private final ApiKeys apiKeys;
+  private final Sessions sessions;
+  /** Sockets registered through a session, by the session's token hash: closed when it signs out. */
+  private final Map<String, Set<SockJSSocket>> sessionSockets = new ConcurrentHashMap<>();
   /** Sockets registered on this node, with the account each listens for. */
   private final Map<SockJSSocket, String> listeners = new ConcurrentHashMap<>();
 
-  public EventBridge(Vertx vertx, Pool pool, ApiKeys apiKeys) {
+  public EventBridge(Vertx vertx, Pool pool, ApiKeys apiKeys, Sessions sessions) {
     this.vertx = vertx;
     this.pool = pool;
     this.apiKeys = apiKeys;
+    this.sessions = sessions;
   }
 
   public Router router() {
@@ -43,11 +56,37 @@ public class EventBridge {
       .addInboundPermitted(new PermittedOptions().setAddress(EventTypes.REPLAY_ADDRESS))
       .addOutboundPermitted(new PermittedOptions().setAddressRegex(EventTypes.ACCOUNT_ADDRESS_PREFIX.replace(".", "\\.") + ".+"))
       .setPingTimeout(30_000);
-    return SockJSHandler.create(vertx).bridge(options, this::guard);
+    // SockJS strips cookies from the socket's headers; the handshake's authenticated user is what it keeps.
+    // So a request that carries the session cookie is authenticated here, and the socket remembers the session.
+    SimpleAuthenticationHandler bySession = SimpleAuthenticationHandler.create().authenticate(ctx ->
+      sessions.find(sessionCookie(ctx)).compose(session -> session == null
+        ? Future.failedFuture(new HttpException(401, "the session has ended: sign in again"))
+        : Future.succeededFuture(User.create(new JsonObject()
+          .put("sub", session.principal().accountId()).put(SESSION_HASH, session.tokenHash())))));
+    Router router = Router.router(vertx);
+    router.route().handler(ctx -> {
+      if (sessionCookie(ctx) == null) {
+        ctx.next();
+      } else {
+        bySession.handle(ctx);
+      }
+    });
+    router.route().subRouter(SockJSHandler.create(vertx).bridge(options, this::guard));
+    return router;
+  }
+
+  private static String sessionCookie(RoutingContext ctx) {
+    return ApiKeyAuthHandler.cookie(ctx.request().getHeader("Cookie"), ApiKeyAuthHandler.SESSION_COOKIE);
   }
 
   /** Answers replay requests on this node; each server node has its own, so no request crosses nodes. */
   public void registerReplay() {
+    vertx.eventBus().<String>consumer(SessionEndpoint.SESSION_ENDED, msg -> {
+      Set<SockJSSocket> sockets = sessionSockets.remove(msg.body());
+      if (sockets != null) {
+        sockets.forEach(SockJSSocket::close);
+      }
+    });
     vertx.eventBus().<JsonObject>localConsumer(EventTypes.REPLAY_ADDRESS, msg -> {
       JsonObject body = msg.body();
       String accountId = body.getString("accountId");
@@ -75,6 +114,7 @@ public class EventBridge {
   private void guard(BridgeEvent event) {
     BridgeEventType type = event.type();
     if (type == BridgeEventType.SOCKET_CLOSED) {
+      forget(event.socket());
       listeners.remove(event.socket());
     }
     if (type != BridgeEventType.REGISTER && type != BridgeEventType.SEND && type != BridgeEventType.PUBLISH) {
@@ -84,17 +124,27 @@ public class EventBridge {
     JsonObject raw = event.getRawMessage();
     JsonObject headers = raw == null ? null : raw.getJsonObject("headers");
     String key = ApiKeyAuthHandler.bearer(headers == null ? null : headers.getString("authorization"));
-    if (key == null) {
+    User user = event.socket().webUser();
+    String sessionHash = user == null ? null : user.principal().getString(SESSION_HASH);
+    if (key == null && sessionHash == null) {
       event.complete(false);
       return;
     }
-    apiKeys.authenticate(key).recover(err -> Future.succeededFuture(null)).onSuccess(principal -> {
+    // Checked again on every frame: a session that signed out since the handshake opens nothing more.
+    Future<Sessions.Session> session = key != null ? Future.succeededFuture(null)
+      : sessions.findByHash(sessionHash, null);
+    Future<ApiKeys.Principal> caller = key != null ? apiKeys.authenticate(key)
+      : session.map(s -> s == null ? null : s.principal());
+    caller.recover(err -> Future.succeededFuture(null)).onSuccess(principal -> {
       if (principal == null) {
         event.complete(false);
       } else if (type == BridgeEventType.REGISTER) {
         boolean own = EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address"));
         if (own) {
           listeners.put(event.socket(), principal.accountId());
+        }
+        if (own && key == null) {
+          sessionSockets.computeIfAbsent(sessionHash, k -> ConcurrentHashMap.newKeySet()).add(event.socket());
         }
         event.complete(own);
       } else if (type == BridgeEventType.SEND && EventTypes.REPLAY_ADDRESS.equals(raw.getString("address"))) {
@@ -108,5 +158,10 @@ public class EventBridge {
         event.complete(false);
       }
     });
+  }
+
+  private void forget(SockJSSocket socket) {
+    sessionSockets.values().forEach(sockets -> sockets.remove(socket));
+    sessionSockets.values().removeIf(Set::isEmpty);
   }
 }

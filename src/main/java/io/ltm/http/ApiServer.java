@@ -65,7 +65,15 @@ public class ApiServer extends VerticleBase {
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
     BodyHandler body = BodyHandler.create().setBodyLimit(config.http().maxBodyBytes()).setHandleFileUploads(false);
     builder.rootHandler(onlyApi(body));
-    builder.rootHandler(onlyApi(auth));
+    builder.rootHandler(onlyApi(ctx -> {
+      // Signing in is the one API call made before there is a key or a session.
+      if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST
+        && ctx.normalizedPath().equals(io.ltm.account.SessionEndpoint.SIGN_IN_PATH)) {
+        ctx.next();
+      } else {
+        auth.handle(ctx);
+      }
+    }));
     builder.getRoutes().forEach(route -> route.setDoSecurity(false));
     endpoints.forEach(e -> e.addRoutes(builder));
     Router router = builder.createRouter();

@@ -57,7 +57,7 @@ final class ApiClient {
     }
     headers.forEach(request::putHeader);
     HttpResponse<Buffer> response = Await.result(body == null ? request.send() : request.sendBuffer(body));
-    return new Reply(response.statusCode(), response.bodyAsString());
+    return new Reply(response.statusCode(), response.bodyAsString(), response.headers());
   }
 
   /** Fetches an absolute URL (a preview playlist or segment) without credentials, as a player would. */
@@ -69,7 +69,7 @@ final class ApiClient {
     return response.body();
   }
 
-  record Reply(int status, String body) {
+  record Reply(int status, String body, io.vertx.core.MultiMap headers) {
     JsonObject json() {
       return new JsonObject(body);
     }

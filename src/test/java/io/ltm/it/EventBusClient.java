@@ -27,8 +27,18 @@ final class EventBusClient implements AutoCloseable {
   private final AtomicInteger replyIds = new AtomicInteger();
 
   EventBusClient(Vertx vertx, int port) {
+    this(vertx, port, null);
+  }
+
+  /** Connects with the browser's session cookie ({@code ltm_session=…}) on the handshake, or none for null. */
+  EventBusClient(Vertx vertx, int port, String cookie) {
     this.client = vertx.createWebSocketClient();
-    this.socket = Await.result(client.connect(port, "127.0.0.1", "/eventbus/websocket"));
+    io.vertx.core.http.WebSocketConnectOptions options = new io.vertx.core.http.WebSocketConnectOptions()
+      .setPort(port).setHost("127.0.0.1").setURI("/eventbus/websocket");
+    if (cookie != null) {
+      options.addHeader("Cookie", cookie);
+    }
+    this.socket = Await.result(client.connect(options));
     // The bridge writes its frames as binary WebSocket messages: take every data frame.
     socket.handler(data -> {
       JsonObject frame = data.toJsonObject();
@@ -43,8 +53,10 @@ final class EventBusClient implements AutoCloseable {
   }
 
   void register(String address, String apiKey) {
+    JsonObject headers = apiKey == null ? new JsonObject()
+      : new JsonObject().put("authorization", "Bearer " + apiKey);
     socket.writeTextMessage(new JsonObject().put("type", "register").put("address", address)
-      .put("headers", new JsonObject().put("authorization", "Bearer " + apiKey)).encode());
+      .put("headers", headers).encode());
   }
 
   /** Asks the server for the events after {@code seq}; returns them, oldest first. */
@@ -52,7 +64,7 @@ final class EventBusClient implements AutoCloseable {
     String replyAddress = "reply-" + replyIds.incrementAndGet();
     socket.writeTextMessage(new JsonObject().put("type", "send").put("address", "ltm.events.replay")
       .put("replyAddress", replyAddress)
-      .put("headers", new JsonObject().put("authorization", "Bearer " + apiKey))
+      .put("headers", apiKey == null ? new JsonObject() : new JsonObject().put("authorization", "Bearer " + apiKey))
       .put("body", new JsonObject().put("after", after)).encode());
     JsonObject frame = Await.until("a replay answer", Duration.ofSeconds(10), () -> replies.get(replyAddress));
     return frame.getJsonObject("body").getJsonArray("items");
