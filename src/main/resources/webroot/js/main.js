@@ -159,7 +159,7 @@ function onEvent(event) {
       refreshStream(event.streamId);
     }
   } else if (event.type === 'stream.health') {
-    app.health.set(event.streamId, { ...(event.health || event.detail || {}), at: event.at });
+    app.health.set(event.streamId, { ...(event.health || event.detail || {}), at: event.at, state: event.state });
   } else if (event.type === 'stream.thumbnail') {
     // The URL is stable; the version in the query fetches the new picture past any cache.
     const url = (event.detail && event.detail.imageUrl)
@@ -428,7 +428,9 @@ function healthFigures(hl) {
   const fig = (label, value, testid) => [h('dt', {}, label), h('dd', { 'data-testid': testid }, value ?? '–')];
   const num = (v, digits = 0) => (typeof v === 'number' ? v.toFixed(digits) : v);
   return h('dl', { class: 'facts health', 'data-testid': 'health-figures' },
-    ...fig('Input', hl.inputPresent === false ? 'lost' : hl.inputPresent ? 'present' : '–', 'health-input'),
+    // No input before the stream was ever LIVE is waiting, not lost.
+    ...fig('Input', hl.inputPresent ? 'present'
+      : hl.inputPresent === false ? (hl.state === 'LIVE' ? 'lost' : 'waiting') : '–', 'health-input'),
     ...fig('Input bitrate', hl.inputBitrateKbps != null ? `${num(hl.inputBitrateKbps)} kbps` : null, 'health-input-bitrate'),
     ...fig('Output bitrate', hl.bitrateKbps != null ? `${num(hl.bitrateKbps)} kbps` : null, 'health-bitrate'),
     ...fig('Encoder fps', num(hl.fps, 1), 'health-fps'),
