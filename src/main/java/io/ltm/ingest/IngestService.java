@@ -38,13 +38,10 @@ public class IngestService {
   public static IngestSettings settings(String prefix, JsonObject input) {
     JsonObject in = input == null ? new JsonObject() : input;
     JsonArray cidrs = in.getJsonArray("allowCidrs");
-    try {
-      return IngestSettings.validate(prefix, in.getString("kind"), in.getString("url"), in.getString("passphrase"),
-        cidrs == null ? null : cidrs.stream().map(c -> c == null ? "" : String.valueOf(c)).toList(),
-        in.getInteger("reconnectWindowSeconds"));
-    } catch (IngestSettings.Invalid e) {
-      throw ApiException.badRequest(e.code(), e.getMessage(), e.field());
-    }
+    // An InvalidConfigException becomes a 400 naming the field in the one failure handler.
+    return IngestSettings.validate(prefix, in.getString("kind"), in.getString("url"), in.getString("passphrase"),
+      cidrs == null ? null : cidrs.stream().map(c -> c == null ? "" : String.valueOf(c)).toList(),
+      in.getInteger("reconnectWindowSeconds"));
   }
 
   public Future<JsonObject> get(String accountId, String streamId) {

@@ -1,5 +1,7 @@
 package io.ltm.ingest.domain;
 
+import io.ltm.stream.domain.InvalidConfigException;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -25,26 +27,6 @@ public record IngestSettings(String kind, String pullUrl, String srtPassphrase, 
   public static final int MIN_RECONNECT_WINDOW = 2;
   public static final int MAX_RECONNECT_WINDOW = 3600;
 
-  /** A rule an input broke; {@code field} is the JSON path the API names in its 400. */
-  public static final class Invalid extends RuntimeException {
-    private final String code;
-    private final String field;
-
-    Invalid(String code, String field, String message) {
-      super(message, null, false, false);
-      this.code = code;
-      this.field = field;
-    }
-
-    public String code() {
-      return code;
-    }
-
-    public String field() {
-      return field;
-    }
-  }
-
   /**
    * Checks every rule and normalises (CIDRs trimmed). {@code prefix} names the object in the request
    * ({@code input} in a purchase, empty for {@code PUT …/ingest}).
@@ -54,24 +36,24 @@ public record IngestSettings(String kind, String pullUrl, String srtPassphrase, 
     String p = prefix == null || prefix.isEmpty() ? "" : prefix + ".";
     String k = kind == null ? TEST_PATTERN : kind;
     if (!KINDS.contains(k)) {
-      throw new Invalid("invalid_input_kind", p + "kind", "kind must be one of test-pattern, rtmp, srt, pull");
+      throw new InvalidConfigException("invalid_input_kind", p + "kind", "kind must be one of test-pattern, rtmp, srt, pull");
     }
     if (PULL.equals(k)) {
       checkPullUrl(p + "url", pullUrl);
     } else if (pullUrl != null) {
-      throw new Invalid("invalid_field", p + "url", "url is only for kind 'pull'");
+      throw new InvalidConfigException("invalid_field", p + "url", "url is only for kind 'pull'");
     }
     if (SRT.equals(k)) {
       if (srtPassphrase == null || srtPassphrase.length() < 10 || srtPassphrase.length() > 79) {
-        throw new Invalid("invalid_passphrase", p + "passphrase", "an SRT passphrase has 10 to 79 characters");
+        throw new InvalidConfigException("invalid_passphrase", p + "passphrase", "an SRT passphrase has 10 to 79 characters");
       }
     } else if (srtPassphrase != null) {
-      throw new Invalid("invalid_field", p + "passphrase", "passphrase is only for kind 'srt'");
+      throw new InvalidConfigException("invalid_field", p + "passphrase", "passphrase is only for kind 'srt'");
     }
     List<String> cidrs = new ArrayList<>();
     if (allowCidrs != null) {
       if (allowCidrs.size() > MAX_CIDRS) {
-        throw new Invalid("too_many_cidrs", p + "allowCidrs", "at most " + MAX_CIDRS + " networks");
+        throw new InvalidConfigException("too_many_cidrs", p + "allowCidrs", "at most " + MAX_CIDRS + " networks");
       }
       for (int i = 0; i < allowCidrs.size(); i++) {
         try {
@@ -79,13 +61,13 @@ public record IngestSettings(String kind, String pullUrl, String srtPassphrase, 
           Cidr.parse(c);
           cidrs.add(c.trim());
         } catch (IllegalArgumentException e) {
-          throw new Invalid("invalid_cidr", p + "allowCidrs[" + i + "]", e.getMessage());
+          throw new InvalidConfigException("invalid_cidr", p + "allowCidrs[" + i + "]", e.getMessage());
         }
       }
     }
     if (reconnectWindowSeconds != null && (reconnectWindowSeconds < MIN_RECONNECT_WINDOW
       || reconnectWindowSeconds > MAX_RECONNECT_WINDOW)) {
-      throw new Invalid("invalid_reconnect_window", p + "reconnectWindowSeconds", "reconnectWindowSeconds must be "
+      throw new InvalidConfigException("invalid_reconnect_window", p + "reconnectWindowSeconds", "reconnectWindowSeconds must be "
         + MIN_RECONNECT_WINDOW + " to " + MAX_RECONNECT_WINDOW);
     }
     return new IngestSettings(k, pullUrl, srtPassphrase, List.copyOf(cidrs), reconnectWindowSeconds);
@@ -93,21 +75,21 @@ public record IngestSettings(String kind, String pullUrl, String srtPassphrase, 
 
   private static void checkPullUrl(String field, String url) {
     if (url == null || url.isBlank()) {
-      throw new Invalid("missing_field", field, "kind 'pull' needs a url");
+      throw new InvalidConfigException("missing_field", field, "kind 'pull' needs a url");
     }
     URI uri;
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new Invalid("invalid_url", field, "url is not a URL: " + e.getReason());
+      throw new InvalidConfigException("invalid_url", field, "url is not a URL: " + e.getReason());
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!PULL_SCHEMES.contains(scheme)) {
       // file:, concat:, subfile: and friends would read the machine's own files: only network sources.
-      throw new Invalid("invalid_url_scheme", field, "url scheme must be http, https, rtmp or rtmps");
+      throw new InvalidConfigException("invalid_url_scheme", field, "url scheme must be http, https, rtmp or rtmps");
     }
     if (uri.getHost() == null || uri.getHost().isBlank()) {
-      throw new Invalid("invalid_url", field, "url has no host");
+      throw new InvalidConfigException("invalid_url", field, "url has no host");
     }
   }
 }

@@ -1,5 +1,7 @@
 package io.ltm.ingest.domain;
 
+import io.ltm.stream.domain.InvalidConfigException;
+
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -33,7 +35,7 @@ class IngestSettingsTest {
   void badCidrsAreRejectedWithTheirIndex() {
     for (String bad : List.of("10.0.0.0/33", "10.0.0/8", "example.com/8", "10.0.0.0/x", "", "::1/129", "300.1.1.1")) {
       assertThatThrownBy(() -> IngestSettings.validate("input", "rtmp", null, null, List.of("10.0.0.0/8", bad), null))
-        .as(bad).isInstanceOfSatisfying(IngestSettings.Invalid.class, e -> {
+        .as(bad).isInstanceOfSatisfying(InvalidConfigException.class, e -> {
           assertThat(e.field()).isEqualTo("input.allowCidrs[1]");
           assertThat(e.code()).isEqualTo("invalid_cidr");
         });
@@ -48,10 +50,10 @@ class IngestSettingsTest {
       .isEqualTo("pull");
     for (String bad : List.of("file:///etc/passwd", "concat:a|b", "ftp://x/y", "http:///nohost", "not a url")) {
       assertThatThrownBy(() -> IngestSettings.validate("input", "pull", bad, null, null, null)).as(bad)
-        .isInstanceOfSatisfying(IngestSettings.Invalid.class, e -> assertThat(e.field()).isEqualTo("input.url"));
+        .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.field()).isEqualTo("input.url"));
     }
     assertThatThrownBy(() -> IngestSettings.validate("input", "pull", null, null, null, null))
-      .isInstanceOfSatisfying(IngestSettings.Invalid.class, e -> assertThat(e.code()).isEqualTo("missing_field"));
+      .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.code()).isEqualTo("missing_field"));
   }
 
   @Test
@@ -60,7 +62,7 @@ class IngestSettingsTest {
     assertThat(IngestSettings.validate("", "srt", null, "x".repeat(79), null, null).srtPassphrase()).hasSize(79);
     for (String bad : new String[] {null, "short", "123456789", "x".repeat(80)}) {
       assertThatThrownBy(() -> IngestSettings.validate("input", "srt", null, bad, null, null))
-        .isInstanceOfSatisfying(IngestSettings.Invalid.class, e -> {
+        .isInstanceOfSatisfying(InvalidConfigException.class, e -> {
           assertThat(e.field()).isEqualTo("input.passphrase");
           assertThat(e.code()).isEqualTo("invalid_passphrase");
         });
@@ -70,11 +72,11 @@ class IngestSettingsTest {
   @Test
   void optionsOfAnotherKindAreRefusedRatherThanIgnored() {
     assertThatThrownBy(() -> IngestSettings.validate("", "rtmp", "http://x/y", null, null, null))
-      .isInstanceOfSatisfying(IngestSettings.Invalid.class, e -> assertThat(e.field()).isEqualTo("url"));
+      .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.field()).isEqualTo("url"));
     assertThatThrownBy(() -> IngestSettings.validate("", "pull", "http://x/y", "0123456789", null, null))
-      .isInstanceOfSatisfying(IngestSettings.Invalid.class, e -> assertThat(e.field()).isEqualTo("passphrase"));
+      .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.field()).isEqualTo("passphrase"));
     assertThatThrownBy(() -> IngestSettings.validate("", "rtmp", null, null, null, 1))
-      .isInstanceOfSatisfying(IngestSettings.Invalid.class,
+      .isInstanceOfSatisfying(InvalidConfigException.class,
         e -> assertThat(e.field()).isEqualTo("reconnectWindowSeconds"));
     assertThat(IngestSettings.validate("", null, null, null, null, null).kind()).isEqualTo("test-pattern");
   }
