@@ -129,8 +129,7 @@ public final class AgentVerticle extends VerticleBase {
   }
 
   private Future<Void> startFfmpeg() {
-    List<String> command = FfmpegCommand.build(pipeline, hlsDir, ingest.inputPort(), thumbnails.file(),
-      pipeline.watch().thumbnailSeconds());
+    List<String> command = FfmpegCommand.build(pipeline, hlsDir, ingest.inputPort(), thumbnails.file());
     LOG.info("starting {}", redact(String.join(" ", command)));
     long startedAt = System.currentTimeMillis();
     ingest.reset();

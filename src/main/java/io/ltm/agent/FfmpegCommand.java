@@ -33,20 +33,18 @@ public final class FfmpegCommand {
     return "/live/" + streamKey;
   }
 
-  /** Without a thumbnail output; see {@link #build(Pipeline, Path, int, Path, int)}. */
+  /** Without a thumbnail output; see {@link #build(Pipeline, Path, int, Path)}. */
   public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort) {
-    return build(pipeline, outputDir, inputPort, null, 0);
+    return build(pipeline, outputDir, inputPort, null);
   }
 
   /**
    * @param outputDir        folder that receives {@code master.m3u8} and one sub-folder per rendition
    * @param inputPort        loopback port ffmpeg listens on for {@code rtmp}/{@code srt} input (the agent's ingest
    *                         front owns the public port); ignored for other inputs
-   * @param thumbnail        JPEG file rewritten every {@code thumbnailSeconds}; null for none (and none for an
-   *                         audio-only ladder)
+   * @param thumbnail        JPEG file rewritten once a second; null for none (and none for an audio-only ladder)
    */
-  public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort, Path thumbnail,
-                                   int thumbnailSeconds) {
+  public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort, Path thumbnail) {
     List<Rendition> renditions = pipeline.renditions() == null ? List.of()
       : pipeline.renditions().stream().map(Rendition::withDefaults).toList();
     if (renditions.isEmpty()) {
@@ -104,7 +102,7 @@ public final class FfmpegCommand {
       hls.forEach((k, v) -> args.addAll(List.of("-" + k, v)));
       args.addAll(reporting);
       args.add(playlists);
-      addThumbnailOutput(args, video, videoIn, thumbnail, thumbnailSeconds);
+      addThumbnailOutput(args, video, videoIn, thumbnail);
       return List.copyOf(args);
     }
     // More than one output of the same encodes: the tee muxer hands each packet to every output, so a
@@ -130,7 +128,7 @@ public final class FfmpegCommand {
     args.addAll(List.of("-f", "tee"));
     args.addAll(reporting);
     args.add(slaves.toString());
-    addThumbnailOutput(args, video, videoIn, thumbnail, thumbnailSeconds);
+    addThumbnailOutput(args, video, videoIn, thumbnail);
     return List.copyOf(args);
   }
 
@@ -166,13 +164,18 @@ public final class FfmpegCommand {
     }
   }
 
-  /** A second output of the same decode: one small JPEG every {@code seconds}, rewritten in place. */
-  static void addThumbnailOutput(List<String> args, boolean video, String videoIn, Path thumbnail, int seconds) {
+  /**
+   * A second output of the same decode: a small JPEG rewritten in place once a second; the agent reads and
+   * announces it every thumbnail interval. Not sparser: ffmpeg 5.1 holds the HLS output back until this
+   * output's second frame, so {@code fps=1/10} would delay the first segment — and LIVE — by 10 s
+   * (measured: first segment of every rendition after 12.8 s with fps=1/10, 3.7 s with fps=1, 3.1 s without).
+   */
+  static void addThumbnailOutput(List<String> args, boolean video, String videoIn, Path thumbnail) {
     if (!video || thumbnail == null) {
       return;
     }
     args.addAll(List.of(
-      "-filter_complex", "[" + videoIn + "]fps=1/" + Math.max(1, seconds) + ",scale=-2:180[thumb]",
+      "-filter_complex", "[" + videoIn + "]fps=1,scale=-2:180[thumb]",
       "-map", "[thumb]", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-update", "1",
       thumbnail.toString()));
   }

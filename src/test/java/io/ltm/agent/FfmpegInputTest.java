@@ -14,7 +14,7 @@ class FfmpegInputTest {
   static final Path THUMB = Path.of("/work/thumb.jpg");
 
   static List<String> build(Pipeline.Input input) {
-    return FfmpegCommand.build(FfmpegCommandTest.pipeline(input, FfmpegCommandTest.LADDER), OUT, 40000, THUMB, 5);
+    return FfmpegCommand.build(FfmpegCommandTest.pipeline(input, FfmpegCommandTest.LADDER), OUT, 40000, THUMB);
   }
 
   @Test
@@ -41,7 +41,7 @@ class FfmpegInputTest {
     int thumb = args.indexOf(THUMB.toString());
     assertThat(hls).isPositive();
     assertThat(thumb).isEqualTo(args.size() - 1).isGreaterThan(hls);
-    assertThat(args.subList(hls, thumb)).containsSubsequence("-filter_complex", "[0:v]fps=1/5,scale=-2:180[thumb]",
+    assertThat(args.subList(hls, thumb)).containsSubsequence("-filter_complex", "[0:v]fps=1,scale=-2:180[thumb]",
       "-map", "[thumb]", "-f", "image2", "-update", "1");
     // One input only: the thumbnail reads the decode the ladder reads.
     assertThat(args.stream().filter("-i"::equals).count()).isEqualTo(1);
