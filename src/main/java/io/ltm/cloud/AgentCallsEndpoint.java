@@ -9,6 +9,7 @@ import io.ltm.config.LtmConfig;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
 import io.ltm.ingest.IngestRepository;
+import io.ltm.http.Endpoint;
 import io.ltm.jobs.Job;
 import io.ltm.stream.Stream;
 import io.ltm.stream.StreamConfigJson;
@@ -18,7 +19,6 @@ import io.ltm.stream.StreamTransitions;
 import io.ltm.stream.domain.Rendition;
 import io.ltm.stream.domain.StreamConfig;
 import io.ltm.stream.domain.StreamState;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -81,7 +81,7 @@ public class AgentCallsEndpoint {
     String token = ApiKeyAuthHandler.bearer(ctx.request().getHeader("Authorization"));
     String machineId = ctx.pathParam("machineId");
     String agentToken = Ids.random(40);
-    pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+    Endpoint.respond(ctx, 200, pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
       if (m == null || m.bootstrapToken() == null || token == null || !Ids.sameHash(m.bootstrapToken(), token)) {
         return Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"));
       }
@@ -103,7 +103,7 @@ public class AgentCallsEndpoint {
           .compose(version -> ingest.find(conn, s.id())
             .map(in -> pipeline(m, s, in, agentToken, version == null ? null : version.config())));
       });
-    })).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(JsonObject::mapFrom)));
+    })).onSuccess(v -> wakeRelay()).map(JsonObject::mapFrom));
   }
 
   /** Walks the machine forward to ASSIGNED whatever launch step it was recorded at, and swaps the tokens. */
@@ -146,7 +146,7 @@ public class AgentCallsEndpoint {
   private void status(RoutingContext ctx) {
     JsonObject body = ctx.body().asJsonObject();
     String state = body == null ? null : body.getString("state");
-    authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId())) {
         return Future.failedFuture(gone());
       }
@@ -165,7 +165,7 @@ public class AgentCallsEndpoint {
         default -> Future.failedFuture(ApiException.badRequest("invalid_state",
           "state must be READY, LIVE, INPUT_LOST or FAILED", "state"));
       };
-    }))).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(v -> (JsonObject) null)));
+    }))).onSuccess(v -> wakeRelay()).map(v -> (JsonObject) null));
   }
 
   /**
@@ -175,7 +175,7 @@ public class AgentCallsEndpoint {
   private void heartbeat(RoutingContext ctx) {
     JsonObject body = ctx.body().asJsonObject();
     JsonObject progress = body == null ? null : body.getJsonObject("progress");
-    authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive() || s.state() == StreamState.STOPPING) {
         return Future.failedFuture(gone());
       }
@@ -188,7 +188,7 @@ public class AgentCallsEndpoint {
         .compose(v -> ingest.find(conn, s.id()))
         .map(in -> new JsonObject().put("streamKeys", new JsonArray(streamKeys(in).stream()
           .map(JsonObject::mapFrom).toList())));
-    }))).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar));
+    }))).onSuccess(v -> wakeRelay()));
   }
 
   private static JsonObject health(JsonObject progress, Stream s) {
@@ -209,7 +209,7 @@ public class AgentCallsEndpoint {
       return;
     }
     int version = body.getInteger("version", 0);
-    authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
         return Future.failedFuture(gone());
       }
@@ -219,7 +219,7 @@ public class AgentCallsEndpoint {
             // The URL is stable; a browser appends the version to fetch the new picture past its cache.
             .put("detail", new JsonObject().put("imageUrl", url + "?v=" + version))))
         .mapEmpty();
-    }))).onSuccess(v -> wakeRelay()).onComplete(ar -> answer(ctx, ar.map(v -> (JsonObject) null)));
+    }))).onSuccess(v -> wakeRelay()).map(v -> (JsonObject) null));
   }
 
   /** The machine whose agent token the call carries, if it is still one the system counts on. */
@@ -242,16 +242,6 @@ public class AgentCallsEndpoint {
 
   private static ApiException gone() {
     return new ApiException(410, "machine_not_wanted", "this machine is no longer wanted; shut down", null, null);
-  }
-
-  private static void answer(RoutingContext ctx, AsyncResult<JsonObject> ar) {
-    if (ar.failed()) {
-      ctx.fail(ar.cause());
-    } else if (ar.result() == null) {
-      ctx.response().setStatusCode(204).end();
-    } else {
-      ctx.response().putHeader("Content-Type", "application/json").end(ar.result().encode());
-    }
   }
 
   private void wakeRelay() {

@@ -10,13 +10,13 @@ public interface Endpoint {
 
   void addRoutes(RouterBuilder builder);
 
-  /** Answers with the future's JSON, or hands its failure to the one failure handler. */
+  /** Answers with the future's JSON (204 when it has none), or hands its failure to the one failure handler. */
   static void respond(RoutingContext ctx, int status, Future<JsonObject> result) {
     result.onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else if (ar.result() == null) {
-        ctx.response().setStatusCode(status).end();
+        ctx.response().setStatusCode(204).end();
       } else {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(ar.result().encode());
       }
