@@ -157,6 +157,13 @@ class ApiContractIT extends LtmTestBase {
     assertError(stranger.get("/api/v1/orders/" + orderId), 404, null);
     assertThat(stranger.get("/api/v1/events").json().getJsonArray("items")).isEmpty();
     assertThat(owner.get("/api/v1/streams/" + id).json().getString("state")).isEqualTo("CREATED");
+    // Nor its configuration or ingest.
+    assertError(stranger.get("/api/v1/streams/" + id + "/config"), 404, null);
+    assertError(stranger.get("/api/v1/streams/" + id + "/config/versions"), 404, null);
+    assertError(stranger.patch("/api/v1/streams/" + id, new JsonObject().put("preset", "mobile")), 404, null);
+    assertError(stranger.post("/api/v1/streams/" + id + "/config/versions/1/restore", null), 404, null);
+    assertError(stranger.get("/api/v1/streams/" + id + "/ingest"), 404, null);
+    assertThat(owner.get("/api/v1/streams/" + id).json().getInteger("configVersion")).isEqualTo(1);
 
     try (EventBusClient bus = new EventBusClient(vertx, port)) {
       bus.register("ltm.account." + ownerAccount, strangerKey);
