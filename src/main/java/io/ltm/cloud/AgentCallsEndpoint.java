@@ -2,6 +2,7 @@ package io.ltm.cloud;
 
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.agent.Pipeline;
+import io.ltm.cdn.CdnProfileService;
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
@@ -56,10 +57,13 @@ public class AgentCallsEndpoint {
   private final StreamTransitions transitions;
   private final IngestRepository ingest = new IngestRepository();
   private final StreamConfigRepository configs;
+  private final CdnProfileService cdn;
 
   public AgentCallsEndpoint(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines,
-                            StreamRepository streams, StreamTransitions transitions, StreamConfigRepository configs) {
+                            StreamRepository streams, StreamTransitions transitions, StreamConfigRepository configs,
+                            CdnProfileService cdn) {
     this.configs = configs;
+    this.cdn = cdn;
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
@@ -75,6 +79,7 @@ public class AgentCallsEndpoint {
     router.post(base + "status").handler(this::status);
     router.post(base + "heartbeat").handler(this::heartbeat);
     router.post(base + "thumbnail").handler(this::thumbnail);
+    router.post(base + "cdn").handler(this::cdnSwitch);
   }
 
   private void hello(RoutingContext ctx) {
@@ -100,8 +105,13 @@ public class AgentCallsEndpoint {
           // The last run's thumbnail lived on a machine that is gone.
           .compose(v -> ingest.setThumbnail(conn, s.id(), null))
           .compose(v -> configs.find(conn, s.id(), s.configVersion()))
-          .compose(version -> ingest.find(conn, s.id())
-            .map(in -> pipeline(m, s, in, agentToken, version == null ? null : version.config())));
+          .compose(version -> {
+            StreamConfig current = version == null ? null : version.config();
+            StreamConfig.Cdn choice = current == null ? StreamConfig.Cdn.DEFAULT : current.cdn();
+            return cdn.targets(conn, s.accountId(), choice).compose(targets -> ingest.find(conn, s.id())
+              .map(in -> pipeline(m, s, in, agentToken, current, new Pipeline.Delivery(choice.mode(),
+                choice.failback(), config.cdn().failoverSeconds(), config.cdn().failbackSeconds(), targets))));
+          });
       });
     })).onSuccess(v -> wakeRelay()).map(JsonObject::mapFrom));
   }
@@ -117,7 +127,8 @@ public class AgentCallsEndpoint {
   }
 
   /** The stream's current configuration version, exactly (its ladder and its outputs), and its ingest. */
-  private Pipeline pipeline(Machine m, Stream s, IngestRepository.Ingest in, String agentToken, StreamConfig current) {
+  private Pipeline pipeline(Machine m, Stream s, IngestRepository.Ingest in, String agentToken, StreamConfig current,
+                            Pipeline.Delivery delivery) {
     StreamConfig streamConfig = current != null ? current
       : new StreamConfig(null, StreamConfigJson.ladder(s.renditions()), StreamConfig.Outputs.DEFAULT).withDefaults();
     List<Rendition> ladder = streamConfig.renditions();
@@ -131,7 +142,7 @@ public class AgentCallsEndpoint {
       restream == null ? null : new Pipeline.Restream(restream.rendition(), restream.url()),
       new Pipeline.Watch(config.agent().thumbnailSeconds(), in.reconnectWindowSeconds() != null
         ? in.reconnectWindowSeconds() : config.agent().reconnectWindowSeconds(),
-        config.agent().fenceMinSeconds()));
+        config.agent().fenceMinSeconds()), delivery);
   }
 
   /** The keys a publisher may use now: the current one, and a rotated-out one until its grace period ends. */
@@ -155,6 +166,11 @@ public class AgentCallsEndpoint {
       JsonObject detail = new JsonObject().put("previewUrl", preview != null ? preview : s.previewUrl())
         .put("ingestUrl", ingest != null ? ingest : s.ingestUrl());
       Future<Void> urls = streams.setUrls(conn, s.id(), preview, ingest);
+      String playback = body.getString("playbackUrl");
+      if (playback != null) {
+        detail.put("playbackUrl", playback).put("activeCdn", body.getString("activeCdn"));
+        urls = urls.compose(v -> streams.setPlayback(conn, s.id(), body.getString("activeCdn"), playback));
+      }
       return switch (state == null ? "" : state) {
         case "READY" -> urls.compose(v -> transitions.move(conn, s, StreamState.READY, null, detail)).mapEmpty();
         case "LIVE" -> urls.compose(v -> transitions.move(conn, s, StreamState.LIVE, null, detail)).mapEmpty();
@@ -194,7 +210,7 @@ public class AgentCallsEndpoint {
   private static JsonObject health(JsonObject progress, Stream s) {
     JsonObject h = new JsonObject();
     for (String field : List.of("inputPresent", "inputKind", "inputBitrateKbps", "fps", "speed", "bitrateKbps",
-      "frame", "dropFrames", "dupFrames")) {
+      "frame", "dropFrames", "dupFrames", "activeCdn", "cdn")) {
       h.put(field, progress.getValue(field));
     }
     return new JsonObject().put("state", s.state().name()).put("health", h);
@@ -218,6 +234,31 @@ public class AgentCallsEndpoint {
           new JsonObject().put("thumbnailUrl", url).put("version", version)
             // The URL is stable; a browser appends the version to fetch the new picture past its cache.
             .put("detail", new JsonObject().put("imageUrl", url + "?v=" + version))))
+        .mapEmpty();
+    }))).onSuccess(v -> wakeRelay()).map(v -> (JsonObject) null));
+  }
+
+  /**
+   * The agent switched CDNs (a failover, or back): the stream's active CDN and playback URL follow, and a
+   * {@code stream.cdn} event {@code {active, previous, reason}} tells the account's browsers.
+   */
+  private void cdnSwitch(RoutingContext ctx) {
+    JsonObject body = ctx.body().asJsonObject();
+    String active = body == null ? null : body.getString("active");
+    String playback = body == null ? null : body.getString("playbackUrl");
+    if (active == null || active.length() > 32 || playback != null && playback.length() > 1000) {
+      ctx.fail(ApiException.badRequest("invalid_field", "active names the CDN now delivering the stream", "active"));
+      return;
+    }
+    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+      if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
+        return Future.failedFuture(gone());
+      }
+      return streams.setPlayback(conn, s.id(), active, playback)
+        .compose(v -> EventLog.append(conn, m.accountId(), EventTypes.STREAM_CDN, s.id(), new JsonObject()
+          .put("active", active).put("previous", body.getString("previous")).put("reason", body.getString("reason"))
+          .put("detail", new JsonObject().put("playbackUrl", playback).put("activeName", body.getString("activeName"))
+            .put("reason", body.getString("reason")))))
         .mapEmpty();
     }))).onSuccess(v -> wakeRelay()).map(v -> (JsonObject) null));
   }
