@@ -255,7 +255,7 @@ public class AgentCallsEndpoint {
       ctx.fail(ApiException.badRequest("invalid_field", "active names the CDN now delivering the stream", "active"));
       return;
     }
-    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> Transactions.inAccount(pool, m.accountId(), conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
         return Future.failedFuture(gone());
       }
