@@ -172,10 +172,10 @@ public final class AgentVerticle extends VerticleBase {
     if (reporter != null) {
       reporter.stop();
     }
-    Future<?> ffmpegGone = ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
-    if (delivery != null) {
-      ffmpegGone = ffmpegGone.eventually(() -> delivery.stop());
-    }
+    // Deliveries first: an RTMP push that sees its ffmpeg end now knows it was asked to.
+    Future<?> deliveryGone = delivery == null ? Future.succeededFuture() : delivery.stop();
+    Future<?> encoderGone = ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
+    Future<?> ffmpegGone = Future.all(deliveryGone, encoderGone);
     return ingest == null ? ffmpegGone : ffmpegGone.eventually(() -> ingest.close());
   }
 

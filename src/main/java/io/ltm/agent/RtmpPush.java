@@ -66,28 +66,30 @@ final class RtmpPush {
       if (!line.isBlank()) {
         lastError = line.trim().replace(url, "rtmp://…");
       }
-    }).onComplete(ar -> {
-      starting = false;
-      if (ar.failed()) {
-        ended(-1);
-        return;
-      }
-      process = ar.result();
-      runningSinceMs = System.currentTimeMillis();
-      downSinceMs = -1;
-      onResult.accept(true);
-      LOG.info("pushing {} to CDN {}", playlist.getParent().getFileName(), target.name());
-      FfmpegProcess mine = process;
-      mine.exit().onSuccess(code -> {
-        if (process == mine) {
-          process = null;
-          ended(code);
-        }
-      });
-      if (!wanted) {
-        mine.stop();
+    }).onComplete(ar -> context.runOnContext(v -> started(ar)));
+  }
+
+  private void started(io.vertx.core.AsyncResult<FfmpegProcess> ar) {
+    starting = false;
+    if (ar.failed()) {
+      ended(-1);
+      return;
+    }
+    process = ar.result();
+    runningSinceMs = System.currentTimeMillis();
+    downSinceMs = -1;
+    onResult.accept(true);
+    LOG.info("pushing {} to CDN {}", playlist.getParent().getFileName(), target.name());
+    FfmpegProcess mine = process;
+    mine.exit().onSuccess(code -> {
+      if (process == mine) {
+        process = null;
+        ended(code);
       }
     });
+    if (!wanted) {
+      mine.stop();
+    }
   }
 
   private void ended(int code) {

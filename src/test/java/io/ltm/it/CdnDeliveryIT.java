@@ -176,6 +176,10 @@ class CdnDeliveryIT extends LtmTestBase {
            .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(
              AwsBasicCredentials.create("test", "test"))).build()) {
       s3.createBucket(b -> b.bucket("ltm-live"));
+      // Viewers read straight from the bucket here (no CloudFront in front): objects are public to read, as a
+      // customer's bucket policy would make them. Writing still needs the profile's credentials.
+      s3.putBucketPolicy(b -> b.bucket("ltm-live").policy("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+        + "\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::ltm-live/*\"}]}"));
       ApiClient api = api(newAccountKey("cdn s3"));
       ApiClient.Reply created = api.post("/api/v1/cdn-profiles", new JsonObject().put("name", "s3").put("kind", "s3")
         .put("bucket", "ltm-live").put("prefix", "events").put("region", "us-east-1").put("endpoint", moto.endpoint())
