@@ -87,7 +87,7 @@ def start_nginx():
     root = "user root root;\n" if os.geteuid() == 0 else ""
     with open(os.path.join(d, "nginx.conf"), "w") as f:
         f.write(f"""{root}daemon off;
-worker_processes 1;
+master_process off;
 pid {d}/nginx.pid;
 error_log {d}/error.log;
 events {{ worker_connections 256; }}

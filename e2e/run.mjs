@@ -128,7 +128,7 @@ async function startDav() {
   mkdirSync(path.join(dir, 'www'));
   writeFileSync(path.join(dir, 'htpasswd'), `ltm:{PLAIN}${password}\n`);
   const root = process.getuid && process.getuid() === 0;
-  writeFileSync(path.join(dir, 'nginx.conf'), `${root ? 'user root root;\n' : ''}daemon off;\nworker_processes 1;
+  writeFileSync(path.join(dir, 'nginx.conf'), `${root ? 'user root root;\n' : ''}daemon off;\nmaster_process off;
 pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 128; }
 http { access_log off; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/f;
   uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;

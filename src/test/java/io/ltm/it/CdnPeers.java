@@ -46,7 +46,7 @@ final class CdnPeers {
       String rtmpModule = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
       Files.writeString(dir.resolve("nginx.conf"), (new File(rtmpModule).exists() ? "load_module " + rtmpModule + ";\n" : "")
         + (root ? "user root root;\n" : "")
-        + "daemon off;\nworker_processes 1;\npid " + dir.resolve("nginx.pid") + ";\nerror_log " + dir.resolve("logs/error.log") + ";\n"
+        + "daemon off;\nmaster_process off;\npid " + dir.resolve("nginx.pid") + ";\nerror_log " + dir.resolve("logs/error.log") + ";\n"
         + "events { worker_connections 256; }\n"
         + "http {\n  access_log off;\n"
         + "  client_body_temp_path " + dir.resolve("body") + ";\n  proxy_temp_path " + dir.resolve("proxy") + ";\n"
