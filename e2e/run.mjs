@@ -464,7 +464,7 @@ async function runTests() {
       assert(!(await a.content()).includes(dav.password), 'the page shows the CDN password');
       await snap(a, 'cdn-profile');
       const id = await buy(a, 'mobile');
-      await a.waitForSelector(`[data-testid=cdn-primary] option[value="${profileId}"]`);
+      await a.waitForSelector(`[data-testid=cdn-primary] option[value="${profileId}"]`, { state: 'attached' });
       await a.selectOption('[data-testid=cdn-primary]', profileId);
       await a.click('form[data-testid=config-form] button[type=submit]');
       await a.waitForSelector('[data-testid=config-saved]:has-text("version 2")');

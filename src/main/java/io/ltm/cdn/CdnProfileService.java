@@ -8,6 +8,7 @@ import io.ltm.cdn.upload.UploadException;
 import io.ltm.cdn.upload.Uploaders;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
+import io.ltm.metrics.Meters;
 import io.ltm.stream.domain.StreamConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -140,7 +141,10 @@ public class CdnProfileService {
   }
 
   private Future<Void> prove(CdnTarget target) {
-    return Uploaders.check(vertx, target).recover(err -> Future.failedFuture(err instanceof UploadException u
+    return Uploaders.check(vertx, target).onComplete(ar -> Meters.counter("ltm_cdn_checks",
+        "CDN profile checks by kind and outcome", "kind", target.kind(),
+        "result", ar.succeeded() ? "ok" : ar.cause() instanceof UploadException u ? u.code() : "error").increment())
+      .recover(err -> Future.failedFuture(err instanceof UploadException u
       ? new ApiException(422, u.code(), "check of CDN profile '" + target.name() + "' failed: " + u.getMessage(),
         u.field(), null)
       : err));

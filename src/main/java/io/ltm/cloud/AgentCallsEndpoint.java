@@ -265,7 +265,11 @@ public class AgentCallsEndpoint {
           .put("detail", new JsonObject().put("playbackUrl", playback).put("activeName", body.getString("activeName"))
             .put("reason", body.getString("reason")))))
         .mapEmpty();
-    }))).onSuccess(v -> wakeRelay()).map(v -> (JsonObject) null));
+    }))).onSuccess(v -> {
+      io.ltm.metrics.Meters.counter("ltm_cdn_switches", "active CDN changes (failovers and switches back) agents reported")
+        .increment();
+      wakeRelay();
+    }).map(v -> (JsonObject) null));
   }
 
   /** The machine whose agent token the call carries, if it is still one the system counts on. */

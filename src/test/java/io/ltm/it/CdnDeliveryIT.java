@@ -331,4 +331,26 @@ class CdnDeliveryIT extends LtmTestBase {
       api.post("/api/v1/streams/" + id + "/stop", null);
     }
   }
+
+  @Test
+  void anotherAccountNeitherSeesNorUsesNorDeletesAProfile() {
+    ApiClient owner = api(newAccountKey("cdn owner"));
+    ApiClient other = api(newAccountKey("cdn other"));
+    String profileId = davProfile(owner, nginx, PASSWORD, true).getString("id");
+    assertThat(other.get("/api/v1/cdn-profiles").json().getJsonArray("items")).isEmpty();
+    assertThat(other.get("/api/v1/cdn-profiles/" + profileId).status()).isEqualTo(404);
+    assertThat(other.post("/api/v1/cdn-profiles/" + profileId + "/check", null).status()).isEqualTo(404);
+    assertThat(other.delete("/api/v1/cdn-profiles/" + profileId).status()).isEqualTo(404);
+    String theirs = buy(other, "mobile", "test-pattern").getString("id");
+    ApiClient.Reply refused = other.patch("/api/v1/streams/" + theirs, new JsonObject()
+      .put("cdn", new JsonObject().put("primary", profileId)));
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.error().getString("field")).isEqualTo("cdn.primary");
+    // The owner's profile is still there, and cannot be deleted while a stream chooses it.
+    String mine = streamWith(owner, new JsonObject().put("primary", profileId));
+    ApiClient.Reply inUse = owner.delete("/api/v1/cdn-profiles/" + profileId);
+    assertThat(inUse.status()).isEqualTo(409);
+    assertThat(inUse.error().getString("code")).isEqualTo("cdn_profile_in_use");
+    assertThat(inUse.body()).contains(mine);
+  }
 }
