@@ -74,6 +74,9 @@ final class CdnDelivery {
   private final Map<String, Long> offeredUpTo = new HashMap<>();
   private final Set<String> initOffered = new HashSet<>();
   private final List<Long> latencies = new ArrayList<>();
+  /** When each rendition's newest segment closed: the playlist that names it makes it playable. */
+  private final Map<String, Long> lastClosed = new HashMap<>();
+  private int expectedRenditions = 1;
   private String master;
   private boolean masterSent;
   private long retryTimer = -1;
@@ -238,7 +241,7 @@ final class CdnDelivery {
       start(i);
     }
     if (master != null && !masterSent && inFlight.size() < IN_FLIGHT
-      && renditionsPublished.size() >= expectedRenditions()) {
+      && renditionsPublished.size() >= expectedRenditions) {
       masterSent = true;
       String text = master;
       long started = System.currentTimeMillis();
@@ -255,14 +258,9 @@ final class CdnDelivery {
     }
   }
 
-  private int expectedRenditions = 1;
-
+  /** The master playlist waits for this many renditions' playlists. */
   void expectRenditions(int n) {
     expectedRenditions = n;
-  }
-
-  private int expectedRenditions() {
-    return expectedRenditions;
   }
 
   private void start(Item item) {
@@ -337,8 +335,6 @@ final class CdnDelivery {
         expire(p);
       });
   }
-
-  private final Map<String, Long> lastClosed = new HashMap<>();
 
   /** When the newest segment of a rendition closed; the playlist that follows makes it playable. */
   void segmentClosed(String rendition, long closedAtMs) {

@@ -85,21 +85,25 @@ final class DeliveryManager implements CdnDelivery.Listener {
     }
     return Future.all(checks).compose(all -> {
       long now = System.currentTimeMillis();
-      int usable = -1;
+      int passed = -1;
+      int down = -1;
       for (int i = 0; i < targets.size(); i++) {
         UploadException e = checks.get(i).result();
         if (e == null) {
           policy.succeeded(i, now);
-          usable = usable < 0 ? i : usable;
+          passed = passed < 0 ? i : passed;
         } else {
           policy.failed(i, now, e.getMessage());
           if (!e.transientFailure()) {
             LOG.error("CDN {} refused the check: {}", targets.get(i).name(), e.getMessage());
-          } else if (usable < 0) {
-            usable = i;
+          } else if (down < 0) {
+            down = i;
           }
         }
       }
+      // Start on a CDN that took the probe; one that is only down (not refusing us) may come back, so with none
+      // better the stream starts there and the failover rules take it from there.
+      int usable = passed >= 0 ? passed : down;
       if (usable < 0) {
         UploadException first = checks.get(0).result();
         return Future.failedFuture(new IllegalStateException("CDN '" + targets.get(0).name() + "' (" + targets.get(0).kind()
