@@ -7,6 +7,7 @@ import io.ltm.account.Sessions;
 import io.ltm.account.Usage;
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
+import io.ltm.cloud.AgentCalls;
 import io.ltm.cloud.AgentCallsEndpoint;
 import io.ltm.cloud.CloudProvider;
 import io.ltm.cloud.LocalCloudProvider;
@@ -87,8 +88,8 @@ public final class Ltm {
     EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions);
     bridge.registerReplay();
     bridge.registerResync();
-    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions,
-      configs);
+    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(new AgentCalls(vertx, pool, config, machines, streams,
+      transitions, configs));
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
     return vertx.executeBlocking(PresetCatalog::load).compose(presets -> {
       List<io.ltm.http.Endpoint> endpoints = List.of(
