@@ -3,7 +3,10 @@ package io.ltm.it;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -13,10 +16,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A fleet's heartbeats: the most frequent call there is must not queue behind changes of the stream it
  * reports on. A running agent's heartbeats keep landing while another transaction holds its stream's row.
+ * Then what an operator scrapes at /metrics about all that.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HeartbeatIT extends LtmTestBase {
 
   @Test
+  @Order(1)
   void heartbeatsLandWhileTheStreamRowIsLockedElsewhere() {
     String key = newAccountKey("heartbeat-lock");
     ApiClient api = api(key);
@@ -51,5 +57,27 @@ class HeartbeatIT extends LtmTestBase {
   private static LocalDateTime lastHeartbeat(String machineId) {
     return Await.result(ltm.pool().preparedQuery("SELECT last_heartbeat_at FROM machines WHERE id = ?")
       .execute(Tuple.of(machineId))).iterator().next().getLocalDateTime(0);
+  }
+
+  /** After the first test's purchase, launch, heartbeats and API calls, /metrics shows each in Prometheus text. */
+  @Test
+  @Order(2)
+  void metricsShowWhatTheControlPlaneDid() {
+    ApiClient.Reply reply = api(null).get("/metrics");
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.headers().get("Content-Type")).startsWith("text/plain");
+    String text = reply.body();
+    assertThat(text)
+      .as("HTTP latency by route and status")
+      .containsPattern("vertx_http_server_response_time_seconds_bucket\\{[^}]*code=\"202\"[^}]*route=\"/api/v1/streams/:streamId/start\"")
+      .as("pool wait time").contains("vertx_pool_queue_time_seconds")
+      .as("transaction retries").contains("ltm_db_transaction_retries_total{reason=\"deadlock\"}")
+      .as("outbox backlog and age").contains("ltm_outbox_backlog ").contains("ltm_outbox_oldest_age_seconds ")
+      .as("job queue lag").containsPattern("ltm_job_queue_lag_seconds_count\\{kind=\"stream.start\"} [1-9]")
+      .as("heartbeats").containsPattern("ltm_agent_heartbeats_total [1-9]")
+      .as("open sockets").contains("ltm_eventbus_sockets_open ")
+      .as("frames dropped").contains("ltm_eventbus_frames_dropped_total ")
+      .as("launches by provider with latency")
+      .containsPattern("ltm_machine_launch_seconds_count\\{outcome=\"ok\",provider=\"local\"} [1-9]");
   }
 }
