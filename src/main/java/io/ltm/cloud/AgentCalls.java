@@ -176,8 +176,8 @@ public class AgentCalls {
 
   private static JsonObject health(JsonObject progress, StreamState state) {
     JsonObject h = new JsonObject();
-    for (String field : List.of("inputPresent", "inputBitrateKbps", "fps", "speed", "bitrateKbps", "frame",
-      "dropFrames", "dupFrames")) {
+    for (String field : List.of("inputPresent", "inputKind", "inputBitrateKbps", "fps", "speed", "bitrateKbps",
+      "frame", "dropFrames", "dupFrames")) {
       h.put(field, progress.getValue(field));
     }
     return new JsonObject().put("state", state.name()).put("health", h);
