@@ -76,6 +76,10 @@ final class DeliveryManager implements CdnDelivery.Listener {
    * wrong, not down: when no CDN can be used, the start fails with that plain reason.
    */
   Future<Void> start() {
+    if (pipeline.delivery().onlyOrigin()) {
+      // The agent's own HTTP server is the CDN: nothing to watch, upload or probe.
+      return Future.succeededFuture();
+    }
     List<Future<UploadException>> checks = new ArrayList<>();
     for (CdnTarget t : targets) {
       checks.add(CdnTarget.ORIGIN_ID.equals(t.id()) ? Future.succeededFuture(null)
