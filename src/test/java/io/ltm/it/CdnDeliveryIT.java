@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -352,5 +353,47 @@ class CdnDeliveryIT extends LtmTestBase {
     assertThat(inUse.status()).isEqualTo(409);
     assertThat(inUse.error().getString("code")).isEqualTo("cdn_profile_in_use");
     assertThat(inUse.body()).contains(mine);
+  }
+
+  @Test
+  void aWrongS3SecretIsNamedByTheCheckAndFailsTheStartWithAPlainReason() throws Exception {
+    try (CdnPeers.Moto moto = new CdnPeers.Moto();
+         S3Client s3 = S3Client.builder().endpointOverride(URI.create(moto.endpoint())).forcePathStyle(true)
+           .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(
+             AwsBasicCredentials.create("test", "test"))).build();
+         IamClient iam = IamClient.builder().endpointOverride(URI.create(moto.endpoint())).region(Region.AWS_GLOBAL)
+           .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build()) {
+      s3.createBucket(b -> b.bucket("ltm-auth"));
+      // From here on moto checks every request's signature and permissions against its IAM users, as AWS does:
+      // three calls are left unchecked to make one.
+      HttpResponse<String> reset = HTTP.send(HttpRequest.newBuilder(URI.create(moto.endpoint() + "/moto-api/reset-auth"))
+        .POST(HttpRequest.BodyPublishers.ofString("3")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(reset.statusCode()).isEqualTo(200);
+      iam.createUser(u -> u.userName("ltm-cdn"));
+      var key = iam.createAccessKey(k -> k.userName("ltm-cdn")).accessKey();
+      iam.putUserPolicy(p -> p.userName("ltm-cdn").policyName("live").policyDocument("{\"Version\":\"2012-10-17\","
+        + "\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}"));
+      ApiClient api = api(newAccountKey("cdn s3 wrong"));
+      JsonObject base = new JsonObject().put("kind", "s3").put("bucket", "ltm-auth").put("region", "us-east-1")
+        .put("endpoint", moto.endpoint()).put("accessKeyId", key.accessKeyId());
+      ApiClient.Reply right = api.post("/api/v1/cdn-profiles", base.copy().put("name", "s3 right")
+        .put("secretAccessKey", key.secretAccessKey()));
+      assertThat(right.status()).as(right.body()).isEqualTo(201);
+      ApiClient.Reply wrong = api.post("/api/v1/cdn-profiles", base.copy().put("name", "s3 wrong")
+        .put("secretAccessKey", "not-the-secret"));
+      assertThat(wrong.status()).as(wrong.body()).isEqualTo(422);
+      assertThat(wrong.error().getString("code")).isEqualTo("cdn_unauthorized");
+      assertThat(wrong.error().getString("field")).isEqualTo("secretAccessKey");
+      assertThat(wrong.body()).doesNotContain("not-the-secret");
+
+      ApiClient.Reply saved = api.post("/api/v1/cdn-profiles", base.copy().put("name", "s3 wrong")
+        .put("secretAccessKey", "not-the-secret").put("check", false));
+      assertThat(saved.status()).isEqualTo(201);
+      String id = streamWith(api, new JsonObject().put("primary", saved.json().getString("id")));
+      api.post("/api/v1/streams/" + id + "/start", null);
+      JsonObject failed = awaitState(api, id, "FAILED", Duration.ofSeconds(90));
+      assertThat(failed.getString("stateReason")).contains("CDN 's3 wrong' (s3)").contains("refused")
+        .doesNotContain("not-the-secret");
+    }
   }
 }
