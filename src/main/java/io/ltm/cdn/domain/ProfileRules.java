@@ -144,5 +144,12 @@ public final class ProfileRules {
     if (v.length() > 1000 || !pattern.matcher(v).matches()) {
       throw new InvalidProfileException("invalid_field", field, field + " must be " + what);
     }
+    int authority = v.indexOf("://") + 3;
+    int end = v.indexOf('/', authority);
+    if (v.substring(authority, end < 0 ? v.length() : end).contains("@")) {
+      // A URL is shown and logged; credentials in it would be too. They go in the write-only secret fields.
+      throw new InvalidProfileException("invalid_field", field, field + " must not carry credentials (user:password@); "
+        + "use the profile's secret fields");
+    }
   }
 }

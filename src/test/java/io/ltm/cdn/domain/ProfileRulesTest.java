@@ -29,6 +29,8 @@ class ProfileRulesTest {
       .hasFieldOrPropertyWithValue("field", "secretAccessKey");
     assertThatThrownBy(() -> ProfileRules.check("x", "rtmp", Map.of("url", "http://not-rtmp"), Map.of()))
       .hasFieldOrPropertyWithValue("field", "url");
+    assertThatThrownBy(() -> ProfileRules.check("x", "http-put", Map.of("url", "https://u:p@ingest.example/live"),
+      Map.of())).hasFieldOrPropertyWithValue("field", "url").hasMessageContaining("must not carry credentials");
     assertThatThrownBy(() -> ProfileRules.check("x", "origin", Map.of(), Map.of()))
       .hasFieldOrPropertyWithValue("field", "kind");
     assertThatThrownBy(() -> ProfileRules.check(" ", "rtmp", Map.of("url", "rtmp://h/app"), Map.of()))
