@@ -5,6 +5,8 @@ import io.ltm.agent.Pipeline;
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
+import io.ltm.common.JsonInput;
+import io.ltm.common.Utc;
 import io.ltm.config.LtmConfig;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
@@ -30,7 +32,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
-import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -140,7 +141,7 @@ public class AgentCallsEndpoint {
       return List.of(new Pipeline.StreamKey(in.streamKey(), 0));
     }
     return List.of(new Pipeline.StreamKey(in.streamKey(), 0), new Pipeline.StreamKey(in.previousKey(),
-      in.previousKeyUntil().toInstant(ZoneOffset.UTC).toEpochMilli()));
+      Utc.toInstant(in.previousKeyUntil()).toEpochMilli()));
   }
 
   private void status(RoutingContext ctx) {
@@ -208,7 +209,7 @@ public class AgentCallsEndpoint {
       ctx.fail(ApiException.badRequest("invalid_field", "thumbnailUrl must be an http(s) URL", "thumbnailUrl"));
       return;
     }
-    int version = body.getInteger("version", 0);
+    int version = JsonInput.intOr(body, "version", "version", 0, 0, Integer.MAX_VALUE);
     Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
         return Future.failedFuture(gone());

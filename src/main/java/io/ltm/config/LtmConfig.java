@@ -17,7 +17,7 @@ import java.util.Map;
  * reads raw config keys.
  */
 public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev,
-                        AgentConfig agent) {
+                        AgentConfig agent, LimitsConfig limits) {
 
   public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes) {
     public HttpConfig withPort(int newPort) {
@@ -50,6 +50,14 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
                             int fenceMinSeconds) {
   }
 
+  /**
+   * What protects accounts. {@code apiRequests} per API key (or browser session) every {@code apiWindowSeconds}, per
+   * server node; 0 turns the limit off. {@code signInAttempts} password checks per e-mail every
+   * {@code signInWindowSeconds}, counted in MySQL, so shared by every server node.
+   */
+  public record LimitsConfig(int apiRequests, int apiWindowSeconds, int signInAttempts, int signInWindowSeconds) {
+  }
+
   /** Environment variable → path in the YAML tree. One table, so the README can list it verbatim. */
   static final Map<String, String> ENV_OVERRIDES = Map.ofEntries(
     Map.entry("LTM_HTTP_HOST", "http.host"),
@@ -76,7 +84,11 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_THUMBNAIL_SECONDS", "agent.thumbnailSeconds"),
     Map.entry("LTM_HEALTH_EVENT_SECONDS", "agent.healthEventSeconds"),
     Map.entry("LTM_RECONNECT_WINDOW_SECONDS", "agent.reconnectWindowSeconds"),
-    Map.entry("LTM_FENCE_MIN_SECONDS", "agent.fenceMinSeconds"));
+    Map.entry("LTM_FENCE_MIN_SECONDS", "agent.fenceMinSeconds"),
+    Map.entry("LTM_API_RATE_LIMIT", "limits.apiRequests"),
+    Map.entry("LTM_API_RATE_WINDOW_SECONDS", "limits.apiWindowSeconds"),
+    Map.entry("LTM_SIGN_IN_ATTEMPTS", "limits.signInAttempts"),
+    Map.entry("LTM_SIGN_IN_WINDOW_SECONDS", "limits.signInWindowSeconds"));
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

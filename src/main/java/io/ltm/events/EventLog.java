@@ -1,5 +1,6 @@
 package io.ltm.events;
 
+import io.ltm.common.Utc;
 import io.ltm.jobs.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -9,8 +10,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The account's event history. Each event gets the account's next {@code seq} under the account row's lock, is
@@ -41,7 +40,7 @@ public final class EventLog {
           .put("type", type)
           .put("accountId", accountId)
           .put("streamId", streamId)
-          .put("at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
+          .put("at", Utc.nowText())
           .mergeIn(fields);
         return conn.preparedQuery(BUMP_SEQ).execute(Tuple.of(seq, accountId))
           .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.of(accountId, seq, type, streamId, event.encode())))
