@@ -3,6 +3,7 @@ package io.ltm.account;
 import io.ltm.audit.Actor;
 import io.ltm.audit.AuditLog;
 import io.ltm.common.Ids;
+import io.ltm.db.Transactions;
 import io.ltm.common.Utc;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -52,7 +53,7 @@ public class ApiKeys {
     String prefix = Ids.random(10);
     String key = "ltm_" + prefix + "_" + Ids.random(32);
     String id = Ids.newId("key");
-    return pool.withTransaction(conn -> conn.preparedQuery(INSERT)
+    return Transactions.run(pool, conn -> conn.preparedQuery(INSERT)
         .execute(Tuple.of(id, accountId, prefix, Ids.sha256(key), label))
         .compose(v -> AuditLog.record(conn, accountId, AuditLog.API_KEY_CREATED, actor, new JsonObject()
           .put("keyId", id).put("prefix", prefix).put("label", label))))
@@ -79,7 +80,7 @@ public class ApiKeys {
     if (!Ids.isCanonical(keyId)) {
       return Future.succeededFuture(false);
     }
-    return pool.withTransaction(conn -> conn.preparedQuery(REVOKE).execute(Tuple.of(keyId, accountId))
+    return Transactions.run(pool, conn -> conn.preparedQuery(REVOKE).execute(Tuple.of(keyId, accountId))
       .compose(updated -> updated.rowCount() > 0
         ? AuditLog.record(conn, accountId, AuditLog.API_KEY_REVOKED, actor, new JsonObject().put("keyId", keyId))
           .map(true)

@@ -1,8 +1,8 @@
 package io.ltm.account;
 
 import io.ltm.common.Ids;
+import io.ltm.db.Transactions;
 import io.vertx.core.Future;
-import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -18,7 +18,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * checks racing one counter. A successful sign-in forgets the count. E-mails are kept only as SHA-256 hashes.
  */
 public class SignInLimiter {
-  private static final int DEADLOCK = 1213;
   private static final String OPEN_ROW = "INSERT INTO sign_in_attempts (email_hash, attempts, window_start) "
     + "VALUES (?, 0, CURRENT_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE attempts = attempts";
   private static final String LOCKED = "SELECT attempts, window_start > CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND, "
@@ -51,7 +50,7 @@ public class SignInLimiter {
 
   /** Reserves one password check for the e-mail: null when it may go ahead, else how long until one may. */
   public Future<Duration> reserve(String email) {
-    return reserve(key(email), 3);
+    return reserveKey(key(email));
   }
 
   /** After a correct password: the count starts again. */
@@ -59,9 +58,10 @@ public class SignInLimiter {
     return pool.preparedQuery(FORGET).execute(Tuple.of(key(email))).mapEmpty();
   }
 
-  private Future<Duration> reserve(String key, int triesLeft) {
+  private Future<Duration> reserveKey(String key) {
     long seconds = window.toSeconds();
-    Future<Duration> attempt = pool.withTransaction(conn -> conn.preparedQuery(OPEN_ROW).execute(Tuple.of(key))
+    // Transactions.run retries a deadlock victim: 30 guesses at once all queue on one row.
+    return Transactions.run(pool, conn -> conn.preparedQuery(OPEN_ROW).execute(Tuple.of(key))
       .compose(v -> conn.preparedQuery(LOCKED).execute(Tuple.of(seconds, seconds, key)))
       .compose(rows -> {
         Row row = rows.iterator().next();
@@ -74,10 +74,7 @@ public class SignInLimiter {
           return conn.preparedQuery(COUNT).execute(Tuple.of(key)).map(v -> (Duration) null);
         }
         return Future.succeededFuture(Duration.ofSeconds(Math.max(1, row.getLong(2))));
-      }));
-    return attempt
-      .recover(err -> err instanceof MySQLException e && e.getErrorCode() == DEADLOCK && triesLeft > 1
-        ? reserve(key, triesLeft - 1) : Future.failedFuture(err))
+      }))
       .onSuccess(v -> purgeNowAndThen());
   }
 

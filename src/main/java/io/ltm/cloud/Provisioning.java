@@ -2,6 +2,7 @@ package io.ltm.cloud;
 
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.Ids;
+import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
 import io.ltm.stream.Stream;
@@ -42,7 +43,7 @@ public class Provisioning {
 
   /** {@code stream.start}: one machine per (stream, generation), launched once, the stream then STARTING. */
   public Future<Void> start(Job job) {
-    return pool.withTransaction(conn -> streams.lock(conn, job.subjectId()).compose(s -> {
+    return Transactions.inAccount(pool, job.accountId(), conn -> streams.lock(conn, job.subjectId()).compose(s -> {
       if (!isCurrentStart(s, job)) {
         return Future.succeededFuture(null);
       }
@@ -56,7 +57,7 @@ public class Provisioning {
   private Future<Void> launch(Job job, Machine machine) {
     CloudProvider.LaunchRequest request = new CloudProvider.LaunchRequest(machine.id(), machine.streamId(),
       machine.accountId(), machine.generation(), machine.bootstrapToken());
-    return provider.launch(request).compose(launched -> pool.withTransaction(conn ->
+    return provider.launch(request).compose(launched -> Transactions.inAccount(pool, machine.accountId(), conn ->
       machines.lock(conn, machine.id()).compose(m -> machines.set(conn, m.id(), "provider_ref", launched.providerRef())
         .compose(v -> machines.move(conn, m, MachineState.PENDING, null))
         .compose(v -> launched.running()
@@ -85,7 +86,7 @@ public class Provisioning {
         }
         return all;
       })
-      .compose(v -> pool.withTransaction(conn -> streams.lock(conn, job.subjectId())
+      .compose(v -> Transactions.inAccount(pool, job.accountId(), conn -> streams.lock(conn, job.subjectId())
         .compose(s -> s == null ? Future.succeededFuture(false)
           : transitions.move(conn, s, StreamState.STOPPED, null, null))))
       .onSuccess(v -> wakeRelay())
@@ -94,14 +95,14 @@ public class Provisioning {
 
   /** Terminates one machine: TERMINATING is recorded first, so a crash mid-way is finished by a retry. */
   public Future<Void> terminate(String machineId, String reason) {
-    return pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+    return inMachineAccount(machineId, conn -> machines.lock(conn, machineId).compose(m -> {
         if (m == null || m.state() == MachineState.TERMINATED) {
           return Future.succeededFuture((Machine) null);
         }
         return machines.move(conn, m, MachineState.TERMINATING, reason).map(m);
       }))
       .compose(m -> m == null ? Future.succeededFuture() : provider.terminate(m.id(), m.providerRef())
-        .compose(v -> pool.withTransaction(conn -> machines.lock(conn, m.id())
+        .compose(v -> Transactions.inAccount(pool, m.accountId(), conn -> machines.lock(conn, m.id())
           .compose(locked -> machines.move(conn, locked, MachineState.TERMINATED, null)))))
       .onSuccess(v -> wakeRelay())
       .mapEmpty();
@@ -112,7 +113,7 @@ public class Provisioning {
    * reason; the machine is then terminated so nothing of it keeps running (or billing).
    */
   public Future<Void> lost(String machineId, String reason) {
-    return pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+    return inMachineAccount(machineId, conn -> machines.lock(conn, machineId).compose(m -> {
         if (m == null || m.state() == MachineState.TERMINATING || m.state() == MachineState.TERMINATED) {
           return Future.succeededFuture(false);
         }
@@ -123,6 +124,17 @@ public class Provisioning {
       }))
       .compose(wasLive -> wasLive ? terminate(machineId, reason) : Future.succeededFuture())
       .onFailure(err -> LOG.warn("could not record machine {} as lost: {}", machineId, err.getMessage()));
+  }
+
+  /**
+   * A transaction in the account of a machine known only by id: a machine never changes account, so reading
+   * it unlocked first is safe, and the account row is then locked before anything else like everywhere.
+   */
+  private <T> Future<T> inMachineAccount(String machineId,
+                                         java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<T>> work) {
+    return machines.find(pool, machineId).compose(m -> m == null
+      ? Transactions.run(pool, work)
+      : Transactions.inAccount(pool, m.accountId(), work));
   }
 
   private Future<Boolean> failIfOwned(io.vertx.sqlclient.SqlConnection conn, Stream s, Machine m, String reason) {

@@ -1,5 +1,6 @@
 package io.ltm.ingest;
 
+import io.ltm.db.Transactions;
 import io.ltm.audit.Actor;
 import io.ltm.audit.AuditLog;
 import io.ltm.common.ApiException;
@@ -56,7 +57,7 @@ public class IngestService {
   /** Replaces the ingest settings; only while the stream is not running (the machine got the old ones). */
   public Future<JsonObject> replace(String accountId, String streamId, JsonObject body, Actor actor) {
     IngestSettings settings = settings("", body);
-    return pool.withTransaction(conn -> streams.lockOwned(conn, accountId, streamId).compose(s -> {
+    return Transactions.run(pool, conn -> streams.lockOwned(conn, accountId, streamId).compose(s -> {
       if (!CHANGEABLE.contains(s.state())) {
         return Future.failedFuture(ApiException.conflict("stream_running",
           "ingest can change only while the stream is CREATED, STOPPED or FAILED; it is " + s.state()
@@ -75,7 +76,7 @@ public class IngestService {
    */
   public Future<JsonObject> rotate(String accountId, String streamId, int graceSeconds, Actor actor) {
     String newKey = Ids.random(24);
-    return pool.withTransaction(conn -> streams.lockOwned(conn, accountId, streamId)
+    return Transactions.run(pool, conn -> streams.lockOwned(conn, accountId, streamId)
         .compose(s -> ingest.rotate(conn, streamId, s.streamKey(), newKey, graceSeconds))
         .compose(v -> AuditLog.record(conn, accountId, AuditLog.STREAM_KEY_ROTATED, actor, new JsonObject()
           .put("streamId", streamId).put("graceSeconds", graceSeconds))))

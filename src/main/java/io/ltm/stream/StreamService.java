@@ -1,5 +1,6 @@
 package io.ltm.stream;
 
+import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
 import io.ltm.stream.domain.StreamAction;
@@ -63,7 +64,7 @@ public class StreamService {
    * state otherwise), applies the change, and answers with the stream as committed.
    */
   private Future<Stream> act(String accountId, String id, StreamAction action, Change change) {
-    return pool.withTransaction(conn -> streams.lockOwned(conn, accountId, id).compose(s -> {
+    return Transactions.inAccount(pool, accountId, conn -> streams.lockOwned(conn, accountId, id).compose(s -> {
         StreamLifecycle.apply(s.state(), action);
         return change.apply(conn, s);
       }))
