@@ -199,8 +199,8 @@ public class AgentCallsEndpoint {
 
   private static JsonObject health(JsonObject progress, Stream s) {
     JsonObject h = new JsonObject();
-    for (String field : List.of("inputPresent", "inputBitrateKbps", "fps", "speed", "bitrateKbps", "frame",
-      "dropFrames", "dupFrames")) {
+    for (String field : List.of("inputPresent", "inputKind", "inputBitrateKbps", "fps", "speed", "bitrateKbps",
+      "frame", "dropFrames", "dupFrames")) {
       h.put(field, progress.getValue(field));
     }
     return new JsonObject().put("state", s.state().name()).put("health", h);
