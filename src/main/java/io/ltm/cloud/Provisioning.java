@@ -5,6 +5,7 @@ import io.ltm.common.Ids;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
+import io.ltm.metrics.Meters;
 import io.ltm.stream.Stream;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamTransitions;
@@ -15,6 +16,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The worker's side of a stream's life: launch a machine for a start, terminate machines for a stop or a
@@ -57,7 +60,12 @@ public class Provisioning {
   private Future<Void> launch(Job job, Machine machine) {
     CloudProvider.LaunchRequest request = new CloudProvider.LaunchRequest(machine.id(), machine.streamId(),
       machine.accountId(), machine.generation(), machine.bootstrapToken());
-    return provider.launch(request).compose(launched -> Transactions.inAccount(pool, machine.accountId(), conn ->
+    long began = System.nanoTime();
+    return provider.launch(request)
+      .andThen(ar -> Meters.timer("ltm_machine_launch", "cloud provider launch calls, by provider and outcome",
+        "provider", provider.name(), "outcome", ar.succeeded() ? "ok" : "failed")
+        .record(System.nanoTime() - began, TimeUnit.NANOSECONDS))
+      .compose(launched -> Transactions.inAccount(pool, machine.accountId(), conn ->
       machines.lock(conn, machine.id()).compose(m -> machines.set(conn, m.id(), "provider_ref", launched.providerRef())
         .compose(v -> machines.move(conn, m, MachineState.PENDING, null))
         .compose(v -> launched.running()
