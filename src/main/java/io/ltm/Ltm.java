@@ -21,6 +21,7 @@ import io.ltm.db.Database;
 import io.ltm.events.EventBridge;
 import io.ltm.events.EventRelay;
 import io.ltm.events.EventsEndpoint;
+import io.ltm.events.HealthPruner;
 import io.ltm.ingest.IngestEndpoint;
 import io.ltm.ingest.IngestRepository;
 import io.ltm.ingest.IngestService;
@@ -146,6 +147,7 @@ public final class Ltm {
     return vertx.deployVerticle(new JobWorker(pool, config.rabbitmq(), provisioning, new OrderFulfilment(pool), streams,
         transitions))
       .compose(id -> vertx.deployVerticle(reconciler.get()))
+      .compose(id -> vertx.deployVerticle(new HealthPruner(pool, config.agent().healthRetentionHours() * 3600L)))
       .mapEmpty();
   }
 

@@ -44,10 +44,10 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
   /**
    * What every agent is told about watching its stream: thumbnail interval, how often a heartbeat becomes a
    * stored {@code stream.health} event, how long a lost input may stay away before the stream FAILS, and the
-   * floor of the unreachable-server fence.
+   * floor of the unreachable-server fence; and how long stored {@code stream.health} events are kept.
    */
   public record AgentConfig(int thumbnailSeconds, int healthEventSeconds, int reconnectWindowSeconds,
-                            int fenceMinSeconds) {
+                            int fenceMinSeconds, int healthRetentionHours) {
   }
 
   /**
@@ -85,6 +85,8 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_HEALTH_EVENT_SECONDS", "agent.healthEventSeconds"),
     Map.entry("LTM_RECONNECT_WINDOW_SECONDS", "agent.reconnectWindowSeconds"),
     Map.entry("LTM_FENCE_MIN_SECONDS", "agent.fenceMinSeconds"),
+    Map.entry("LTM_HEALTH_RETENTION_HOURS", "agent.healthRetentionHours"),
+
     Map.entry("LTM_API_RATE_LIMIT", "limits.apiRequests"),
     Map.entry("LTM_API_RATE_WINDOW_SECONDS", "limits.apiWindowSeconds"),
     Map.entry("LTM_SIGN_IN_ATTEMPTS", "limits.signInAttempts"),

@@ -42,7 +42,7 @@ class LtmConfigTest {
     new RabbitConfig("amqp://guest:guest@127.0.0.1:5672", 8, 5),
     new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast"),
     new DevConfig("Demo account", "demo@ltm.local"),
-    new AgentConfig(10, 5, 60, 30),
+    new AgentConfig(10, 5, 60, 30, 24),
     new LimitsConfig(600, 60, 10, 900));
 
   @Test
@@ -166,7 +166,7 @@ class LtmConfigTest {
       new RabbitConfig("amqp://mq:5672", 2, 3),
       new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster"),
       new DevConfig("Nobody", "nobody@example.com"),
-      new AgentConfig(10, 5, 60, 30),
+      new AgentConfig(10, 5, 60, 30, 24),
       new LimitsConfig(600, 60, 10, 900)));
   }
 
