@@ -21,6 +21,9 @@ public final class AuditLog {
   public static final String API_KEY_REVOKED = "api_key.revoked";
   public static final String STREAM_KEY_ROTATED = "stream.key_rotated";
   public static final String INGEST_CHANGED = "stream.ingest_changed";
+  /** A CDN profile (with its credentials, kept encrypted) was created or deleted. */
+  public static final String CDN_PROFILE_CREATED = "cdn.profile.created";
+  public static final String CDN_PROFILE_DELETED = "cdn.profile.deleted";
 
   private static final String INSERT = "INSERT INTO audit_log (account_id, action, actor_type, actor_id, "
     + "source_address, detail) VALUES (?, ?, ?, ?, ?, ?)";

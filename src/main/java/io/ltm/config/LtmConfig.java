@@ -17,7 +17,7 @@ import java.util.Map;
  * reads raw config keys.
  */
 public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev,
-                        AgentConfig agent, LimitsConfig limits) {
+                        AgentConfig agent, CdnConfig cdn, LimitsConfig limits) {
 
   public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes) {
     public HttpConfig withPort(int newPort) {
@@ -48,6 +48,19 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
    */
   public record AgentConfig(int thumbnailSeconds, int healthEventSeconds, int reconnectWindowSeconds,
                             int fenceMinSeconds, int healthRetentionHours) {
+  }
+
+  /**
+   * CDN delivery: the AES-GCM key CDN secrets are encrypted with at rest (base64 of 32 bytes; empty: `ltm dev`
+   * makes one, other roles refuse to store secrets), how long a failing primary CDN is given before the backup
+   * takes over, and how long it must then be healthy before LTM switches back to it.
+   */
+  public record CdnConfig(String secretKey, int failoverSeconds, int failbackSeconds) {
+    @Override
+    public String toString() {
+      return "CdnConfig[secretKey=" + (secretKey == null || secretKey.isEmpty() ? "(none)" : "***")
+        + ", failoverSeconds=" + failoverSeconds + ", failbackSeconds=" + failbackSeconds + "]";
+    }
   }
 
   /**
@@ -86,7 +99,9 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_RECONNECT_WINDOW_SECONDS", "agent.reconnectWindowSeconds"),
     Map.entry("LTM_FENCE_MIN_SECONDS", "agent.fenceMinSeconds"),
     Map.entry("LTM_HEALTH_RETENTION_HOURS", "agent.healthRetentionHours"),
-
+    Map.entry("LTM_CDN_SECRET_KEY", "cdn.secretKey"),
+    Map.entry("LTM_CDN_FAILOVER_SECONDS", "cdn.failoverSeconds"),
+    Map.entry("LTM_CDN_FAILBACK_SECONDS", "cdn.failbackSeconds"),
     Map.entry("LTM_API_RATE_LIMIT", "limits.apiRequests"),
     Map.entry("LTM_API_RATE_WINDOW_SECONDS", "limits.apiWindowSeconds"),
     Map.entry("LTM_SIGN_IN_ATTEMPTS", "limits.signInAttempts"),

@@ -33,19 +33,26 @@ class AuditLogIT extends LtmTestBase {
       .status()).isEqualTo(200);
     assertThat(program.send(HttpMethod.PUT, "/api/v1/streams/" + streamId + "/ingest", new JsonObject().put("kind", "srt")
       .put("passphrase", "a-long-secret-phrase").toBuffer(), Map.of()).status()).isEqualTo(200);
+    ApiClient.Reply cdn = program.post("/api/v1/cdn-profiles", new JsonObject().put("name", "audited CDN")
+      .put("kind", "http-put").put("check", false).put("url", "http://127.0.0.1:9/put")
+      .put("playbackUrl", "http://127.0.0.1:9/play").put("authType", "basic").put("username", "u")
+      .put("password", "cdn-secret-4711"));
+    assertThat(cdn.status()).as(cdn.body()).isEqualTo(201);
+    assertThat(program.delete("/api/v1/cdn-profiles/" + cdn.json().getString("id")).status()).isEqualTo(204);
     String spareId = program.post("/api/v1/api-keys", new JsonObject().put("label", "spare")).json().getString("id");
     assertThat(browser.send(HttpMethod.DELETE, "/api/v1/api-keys/" + spareId, null, true).status()).isEqualTo(204);
     assertThat(browser.send(HttpMethod.DELETE, "/api/v1/api-keys/" + spareId, null, true).status()).isEqualTo(204);
 
     JsonArray items = program.get("/api/v1/audit").json().getJsonArray("items");
     List<String> actions = items.stream().map(i -> ((JsonObject) i).getString("action")).toList();
-    assertThat(actions).containsExactly("api_key.revoked", "api_key.created", "stream.ingest_changed",
-      "stream.key_rotated", "api_key.created", "session.signed_in", "session.sign_in_failed");
+    assertThat(actions).containsExactly("api_key.revoked", "api_key.created", "cdn.profile.deleted",
+      "cdn.profile.created", "stream.ingest_changed", "stream.key_rotated", "api_key.created", "session.signed_in",
+      "session.sign_in_failed");
     for (Object o : items) {
       JsonObject entry = (JsonObject) o;
       assertThat(entry.getString("at")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
       assertThat(entry.getString("sourceAddress")).isEqualTo("127.0.0.1");
-      assertThat(entry.encode()).doesNotContain(key).doesNotContain("a-long-secret-phrase");
+      assertThat(entry.encode()).doesNotContain(key).doesNotContain("a-long-secret-phrase").doesNotContain("cdn-secret-4711");
     }
     JsonObject rotated = entry(items, "stream.key_rotated");
     assertThat(rotated.getString("actor")).isEqualTo("api_key:" + prefix);
@@ -57,6 +64,8 @@ class AuditLogIT extends LtmTestBase {
     assertThat(entry(items, "session.signed_in").getString("actor"))
       .isEqualTo(entry(items, "api_key.revoked").getString("actor"));
     assertThat(entry(items, "session.sign_in_failed").getString("actorType")).isEqualTo("anonymous");
+    assertThat(entry(items, "cdn.profile.created").getJsonObject("detail").getJsonArray("secretsSet"))
+      .containsExactly("password");
 
     // Paging: one at a time, newest first, to the end.
     JsonObject first = program.get("/api/v1/audit?limit=1").json();
