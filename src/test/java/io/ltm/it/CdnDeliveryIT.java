@@ -396,4 +396,60 @@ class CdnDeliveryIT extends LtmTestBase {
         .doesNotContain("not-the-secret");
     }
   }
+
+  /**
+   * A dead CDN holds up neither the encoder nor the other CDN: with the backup down, the primary's playlist keeps
+   * moving, and the backup's health says it is failing and how many segments it dropped from its bounded queue.
+   */
+  @Test
+  void aDeadCdnInBothModeStallsNeitherTheEncoderNorTheOtherCdnAndReportsItsDrops() throws Exception {
+    ApiClient api = api(newAccountKey("cdn dead backup"));
+    JsonObject a = davProfile(api, nginx, PASSWORD, true);
+    JsonObject b = davProfile(api, backupNginx, PASSWORD, true);
+    String id = streamWith(api, new JsonObject().put("primary", a.getString("id")).put("backup", b.getString("id"))
+      .put("mode", "both"));
+    api.post("/api/v1/streams/" + id + "/start", null);
+    String primaryPlaylist = nginx.davUrl() + "/" + id + "/240p/index.m3u8";
+    try {
+      awaitState(api, id, "LIVE", Duration.ofSeconds(90));
+      Await.until("the primary to serve", Duration.ofSeconds(20), () -> {
+        try {
+          return status(primaryPlaylist) == 200 ? true : null;
+        } catch (Exception e) {
+          return null;
+        }
+      });
+      backupNginx.stop();
+      long before = newestSegment(text(primaryPlaylist));
+      JsonObject backupHealth = Await.until("the dead backup to drop segments", Duration.ofSeconds(90), () -> {
+        var items = api.get("/api/v1/events?after=0&limit=1000").json().getJsonArray("items");
+        for (int i = items.size() - 1; i >= 0; i--) {
+          JsonObject e = items.getJsonObject(i);
+          if ("stream.health".equals(e.getString("type")) && id.equals(e.getString("streamId"))
+            && e.getJsonObject("health").getJsonArray("cdn") != null) {
+            JsonObject backup = e.getJsonObject("health").getJsonArray("cdn").getJsonObject(1);
+            return backup.getLong("dropped", 0L) > 0 ? e.getJsonObject("health") : null;
+          }
+        }
+        return null;
+      });
+      JsonObject primary = backupHealth.getJsonArray("cdn").getJsonObject(0);
+      JsonObject backup = backupHealth.getJsonArray("cdn").getJsonObject(1);
+      assertThat(backup.getString("state")).isEqualTo("failing");
+      assertThat(backup.getLong("failures")).isPositive();
+      assertThat(backup.getString("lastError")).contains("cdn_unreachable");
+      assertThat(primary.getString("state")).isEqualTo("ok");
+      assertThat(primary.getDouble("secondsBehind")).isLessThan(5.0);
+      assertThat(newestSegment(text(primaryPlaylist))).as("the primary's newest segment").isGreaterThan(before + 5);
+      assertThat(api.get("/api/v1/streams/" + id).json().getString("state")).isEqualTo("LIVE");
+    } finally {
+      api.post("/api/v1/streams/" + id + "/stop", null);
+      backupNginx.start();
+    }
+  }
+
+  private static long newestSegment(String playlist) {
+    return playlist.lines().filter(l -> l.endsWith(".ts"))
+      .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).max().orElse(-1);
+  }
 }
