@@ -108,9 +108,8 @@ public final class Ltm {
     ApiKeys apiKeys = new ApiKeys(pool);
     Sessions sessions = new Sessions(pool);
     OfferRepository offers = new OfferRepository();
-    EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions);
+    EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions, config.http().eventSocketQueueBytes());
     bridge.registerReplay();
-    bridge.registerResync();
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(new AgentCalls(vertx, pool, config, machines, streams,
       transitions, configs));
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
@@ -129,7 +128,7 @@ public final class Ltm {
       return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()));
     })
       .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))
-      .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq())))
+      .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq(), bridge)))
       .compose(id -> vertx.deployVerticle(apiServer))
       .mapEmpty();
   }

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -53,7 +54,11 @@ public class ApiServer extends VerticleBase {
   public Future<?> start() {
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
       Router router = router(contract);
-      server = vertx.createHttpServer();
+      HttpServerOptions options = new HttpServerOptions();
+      if (config.http().sendBufferBytes() > 0) {
+        options.setSendBufferSize(config.http().sendBufferBytes());
+      }
+      server = vertx.createHttpServer(options);
       return server.requestHandler(router).listen(config.http().port(), config.http().host());
     });
   }
@@ -93,7 +98,7 @@ public class ApiServer extends VerticleBase {
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(Meters.registry()));
-    router.route("/eventbus/*").subRouter(bridge.router());
+    router.route(EventBridge.MOUNT + "/*").subRouter(bridge.router());
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;
   }
