@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ltm.config.LtmConfig.CloudConfig;
 import io.ltm.config.LtmConfig.DevConfig;
 import io.ltm.config.LtmConfig.AgentConfig;
+import io.ltm.config.LtmConfig.CdnConfig;
 import io.ltm.config.LtmConfig.HttpConfig;
 import io.ltm.config.LtmConfig.MysqlConfig;
 import io.ltm.config.LtmConfig.RabbitConfig;
@@ -41,7 +42,8 @@ class LtmConfigTest {
     new RabbitConfig("amqp://guest:guest@127.0.0.1:5672", 8, 5),
     new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast"),
     new DevConfig("Demo account", "demo@ltm.local"),
-    new AgentConfig(10, 5, 60, 30, 24));
+    new AgentConfig(10, 5, 60, 30, 24),
+    new CdnConfig("", 10, 30));
 
   @Test
   void emptyEnvironmentGivesTheDefaultsOfLtmYaml() {
@@ -164,7 +166,8 @@ class LtmConfigTest {
       new RabbitConfig("amqp://mq:5672", 2, 3),
       new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster"),
       new DevConfig("Nobody", "nobody@example.com"),
-      new AgentConfig(10, 5, 60, 30, 24)));
+      new AgentConfig(10, 5, 60, 30, 24),
+      new CdnConfig("", 10, 30)));
   }
 
   @Test

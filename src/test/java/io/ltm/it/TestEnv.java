@@ -30,6 +30,7 @@ final class TestEnv {
   private static final String DATABASE = "ltm_it_" + CHECKOUT;
   private static final String VHOST = "ltm-it-" + CHECKOUT;
   private static Map<String, String> base;
+  private static final String CDN_KEY = io.ltm.cdn.SecretBox.newKey();
 
   private TestEnv() {
   }
@@ -59,6 +60,8 @@ final class TestEnv {
     env.put("LTM_HEALTH_EVENT_SECONDS", "1");
     // Ten heartbeats (10 s) is the fence then, not the production floor of 30 s.
     env.put("LTM_FENCE_MIN_SECONDS", "3");
+    // CDN secrets encrypted with a key of this JVM's own: a test never depends on a key kept anywhere.
+    env.put("LTM_CDN_SECRET_KEY", CDN_KEY);
     String jar = System.getProperty("ltm.agent.classpath");
     if (jar != null && !Path.of(jar).toFile().exists()) {
       throw new IllegalStateException(jar + " is missing: run the ITs through `mvn verify`, which packages it first");
