@@ -45,10 +45,10 @@ final class SockJsBrowser implements AutoCloseable {
     this.client = vertx.createWebSocketClient(options);
     String path = "/eventbus/" + ThreadLocalRandom.current().nextInt(1000) + "/"
       + UUID.randomUUID().toString().replace("-", "") + "/websocket";
+    // The handler is set on the event loop as the handshake completes: the open frame may follow at once.
     this.socket = Await.result(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-      .setURI(path)));
-    socket.textMessageHandler(this::onFrame);
-    Await.until("the SockJS open frame", Duration.ofSeconds(10), () -> open ? true : null);
+      .setURI(path)).onSuccess(ws -> ws.textMessageHandler(this::onFrame)));
+    Await.until("the SockJS open frame", Duration.ofSeconds(30), () -> open ? true : null);
     pinger = vertx.setPeriodic(5000, id -> send(new JsonObject().put("type", "ping")));
   }
 
