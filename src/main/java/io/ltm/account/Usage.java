@@ -56,7 +56,7 @@ public class Usage {
           .put("costCents", cents)));
         return new JsonObject().put("items", items).put("totals", totalList)
           .put("billedStates", new JsonArray(UsageRule.BILLED_STATES.stream().sorted().toList()))
-          .put("asOf", now.toString());
+          .put("asOf", io.ltm.common.Utc.format(now));
       });
     });
   }

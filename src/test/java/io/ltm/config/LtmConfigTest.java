@@ -7,6 +7,7 @@ import io.ltm.config.LtmConfig.CloudConfig;
 import io.ltm.config.LtmConfig.DevConfig;
 import io.ltm.config.LtmConfig.AgentConfig;
 import io.ltm.config.LtmConfig.CdnConfig;
+import io.ltm.config.LtmConfig.LimitsConfig;
 import io.ltm.config.LtmConfig.HttpConfig;
 import io.ltm.config.LtmConfig.MysqlConfig;
 import io.ltm.config.LtmConfig.RabbitConfig;
@@ -43,7 +44,8 @@ class LtmConfigTest {
     new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast"),
     new DevConfig("Demo account", "demo@ltm.local"),
     new AgentConfig(10, 5, 60, 30, 24),
-    new CdnConfig("", 10, 30));
+    new CdnConfig("", 10, 30),
+    new LimitsConfig(600, 60, 10, 900));
 
   @Test
   void emptyEnvironmentGivesTheDefaultsOfLtmYaml() {
@@ -167,7 +169,8 @@ class LtmConfigTest {
       new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster"),
       new DevConfig("Nobody", "nobody@example.com"),
       new AgentConfig(10, 5, 60, 30, 24),
-      new CdnConfig("", 10, 30)));
+      new CdnConfig("", 10, 30),
+      new LimitsConfig(600, 60, 10, 900)));
   }
 
   @Test
