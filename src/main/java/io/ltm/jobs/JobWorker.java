@@ -141,12 +141,15 @@ public class JobWorker extends VerticleBase {
     // a plain reason.
     String reason = "the transcoder could not be started after " + rabbitConfig.deliveryLimit()
       + " attempts; please try again later";
-    Future<Void> outcome = !Job.STREAM_START.equals(job.kind()) ? Future.succeededFuture()
-      : Transactions.inAccount(pool, job.accountId(), conn -> streams.lock(conn, job.subjectId()).compose(s ->
-        s == null || s.generation() != job.generation() ? Future.succeededFuture(false)
-          : transitions.move(conn, s, StreamState.FAILED, reason, null))).mapEmpty();
+    // The job is recorded dead in the transaction that fails its stream: whoever sees the stream FAILED also
+    // finds the job dead (they were two commits, and a reader in between saw a FAILED stream with a live job).
+    Future<Void> outcome = !Job.STREAM_START.equals(job.kind()) ? record(job, "dead", null)
+      : Transactions.inAccount(pool, job.accountId(), conn -> conn.preparedQuery(RECORD)
+        .execute(Tuple.of("dead", null, job.id()))
+        .compose(r -> streams.lock(conn, job.subjectId())).compose(s ->
+          s == null || s.generation() != job.generation() ? Future.succeededFuture(false)
+            : transitions.move(conn, s, StreamState.FAILED, reason, null))).mapEmpty();
     outcome
-      .compose(v -> record(job, "dead", null))
       .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
       .onComplete(ar -> client.basicAck(tag, false));
   }
