@@ -6,6 +6,7 @@ import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
 import io.ltm.config.LtmConfig;
+import io.ltm.db.Transactions;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
 import io.ltm.ingest.IngestRepository;
@@ -81,7 +82,11 @@ public class AgentCallsEndpoint {
     String token = ApiKeyAuthHandler.bearer(ctx.request().getHeader("Authorization"));
     String machineId = ctx.pathParam("machineId");
     String agentToken = Ids.random(40);
-    Endpoint.respond(ctx, 200, pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+    // A machine never changes account: read unlocked, it names the account row to lock first.
+    Future<String> account = machines.find(pool, machineId).compose(found -> found == null
+      ? Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"))
+      : Future.succeededFuture(found.accountId()));
+    Endpoint.respond(ctx, 200, account.compose(accountId -> Transactions.inAccount(pool, accountId, conn -> machines.lock(conn, machineId).compose(m -> {
       if (m == null || m.bootstrapToken() == null || token == null || !Ids.sameHash(m.bootstrapToken(), token)) {
         return Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"));
       }
@@ -103,7 +108,7 @@ public class AgentCallsEndpoint {
           .compose(version -> ingest.find(conn, s.id())
             .map(in -> pipeline(m, s, in, agentToken, version == null ? null : version.config())));
       });
-    })).onSuccess(v -> wakeRelay()).map(JsonObject::mapFrom));
+    }))).onSuccess(v -> wakeRelay()).map(JsonObject::mapFrom));
   }
 
   /** Walks the machine forward to ASSIGNED whatever launch step it was recorded at, and swaps the tokens. */
@@ -146,7 +151,7 @@ public class AgentCallsEndpoint {
   private void status(RoutingContext ctx) {
     JsonObject body = ctx.body().asJsonObject();
     String state = body == null ? null : body.getString("state");
-    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> Transactions.inAccount(pool, m.accountId(), conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId())) {
         return Future.failedFuture(gone());
       }
@@ -175,7 +180,7 @@ public class AgentCallsEndpoint {
   private void heartbeat(RoutingContext ctx) {
     JsonObject body = ctx.body().asJsonObject();
     JsonObject progress = body == null ? null : body.getJsonObject("progress");
-    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> Transactions.inAccount(pool, m.accountId(), conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive() || s.state() == StreamState.STOPPING) {
         return Future.failedFuture(gone());
       }
@@ -209,7 +214,7 @@ public class AgentCallsEndpoint {
       return;
     }
     int version = body.getInteger("version", 0);
-    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> pool.withTransaction(conn -> streams.lock(conn, m.streamId()).compose(s -> {
+    Endpoint.respond(ctx, 200, authorised(ctx).compose(m -> Transactions.inAccount(pool, m.accountId(), conn -> streams.lock(conn, m.streamId()).compose(s -> {
       if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
         return Future.failedFuture(gone());
       }

@@ -3,6 +3,7 @@ package io.ltm.cloud;
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.Ids;
 import io.ltm.config.LtmConfig.MachinesConfig;
+import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
 import io.ltm.stream.Stream;
@@ -50,7 +51,7 @@ public class Provisioning {
    * the cloud refuses for good fails the stream at once with the reason; any other failure is the job's to retry.
    */
   public Future<Void> start(Job job) {
-    return pool.withTransaction(conn -> streams.lock(conn, job.subjectId()).compose(s -> {
+    return Transactions.inAccount(pool, job.accountId(), conn -> streams.lock(conn, job.subjectId()).compose(s -> {
       if (!isCurrentStart(s, job)) {
         return Future.succeededFuture(null);
       }
@@ -73,7 +74,7 @@ public class Provisioning {
   private Future<Void> launch(Job job, Machine machine, List<String> instanceTypes) {
     CloudProvider.LaunchRequest request = new CloudProvider.LaunchRequest(machine.id(), machine.streamId(),
       machine.accountId(), machine.generation(), machine.bootstrapToken(), instanceTypes);
-    return provider.launch(request).compose(launched -> pool.withTransaction(conn ->
+    return provider.launch(request).compose(launched -> Transactions.inAccount(pool, machine.accountId(), conn ->
       machines.lock(conn, machine.id()).compose(m -> machines.recordLaunch(conn, m.id(), launched.providerRef(),
           launched.instanceType(), machineTypes.hourlyPrice(launched.instanceType()))
         .compose(v -> machines.move(conn, m, MachineState.PENDING, null))
@@ -97,7 +98,7 @@ public class Provisioning {
   private Future<Void> refused(Job job, Machine machine, LaunchRefusedException refused) {
     LOG.warn("launch of machine {} refused ({}): {}", machine.id(), refused.code(), refused.getMessage());
     String reason = refused.getMessage();
-    return pool.withTransaction(conn -> machines.lock(conn, machine.id())
+    return Transactions.inAccount(pool, machine.accountId(), conn -> machines.lock(conn, machine.id())
       .compose(m -> machines.move(conn, m, MachineState.LOST, reason))
       .compose(v -> machines.lock(conn, machine.id()))
       .compose(m -> machines.move(conn, m, MachineState.TERMINATED, null))
@@ -119,7 +120,7 @@ public class Provisioning {
         }
         return all;
       })
-      .compose(v -> pool.withTransaction(conn -> streams.lock(conn, job.subjectId())
+      .compose(v -> Transactions.inAccount(pool, job.accountId(), conn -> streams.lock(conn, job.subjectId())
         .compose(s -> s == null ? Future.succeededFuture(false)
           : transitions.move(conn, s, StreamState.STOPPED, null, null))))
       .onSuccess(v -> wakeRelay())
@@ -128,14 +129,14 @@ public class Provisioning {
 
   /** Terminates one machine: TERMINATING is recorded first, so a crash mid-way is finished by a retry. */
   public Future<Void> terminate(String machineId, String reason) {
-    return pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+    return inMachineAccount(machineId, conn -> machines.lock(conn, machineId).compose(m -> {
         if (m == null || m.state() == MachineState.TERMINATED) {
           return Future.succeededFuture((Machine) null);
         }
         return machines.move(conn, m, MachineState.TERMINATING, reason).map(m);
       }))
       .compose(m -> m == null ? Future.succeededFuture() : provider.terminate(m.id(), m.providerRef())
-        .compose(v -> pool.withTransaction(conn -> machines.lock(conn, m.id())
+        .compose(v -> Transactions.inAccount(pool, m.accountId(), conn -> machines.lock(conn, m.id())
           .compose(locked -> machines.move(conn, locked, MachineState.TERMINATED, null)))))
       .onSuccess(v -> wakeRelay())
       .mapEmpty();
@@ -146,7 +147,7 @@ public class Provisioning {
    * reason; the machine is then terminated so nothing of it keeps running (or billing).
    */
   public Future<Void> lost(String machineId, String reason) {
-    return pool.withTransaction(conn -> machines.lock(conn, machineId).compose(m -> {
+    return inMachineAccount(machineId, conn -> machines.lock(conn, machineId).compose(m -> {
         if (m == null || m.state() == MachineState.TERMINATING || m.state() == MachineState.TERMINATED) {
           return Future.succeededFuture(false);
         }
@@ -161,12 +162,23 @@ public class Provisioning {
 
   /** The provider reports the machine booted: PENDING → RUNNING (a no-op if the agent's hello got there first). */
   public Future<Void> running(String machineId) {
-    return pool.withTransaction(conn -> machines.lock(conn, machineId)
+    return inMachineAccount(machineId, conn -> machines.lock(conn, machineId)
         .compose(m -> m == null || m.state() != MachineState.PENDING ? Future.succeededFuture(false)
           : machines.move(conn, m, MachineState.RUNNING, null)))
       .onSuccess(moved -> wakeRelay())
       .onFailure(err -> LOG.warn("could not record machine {} as running: {}", machineId, err.getMessage()))
       .mapEmpty();
+  }
+
+  /**
+   * A transaction in the account of a machine known only by id: a machine never changes account, so reading
+   * it unlocked first is safe, and the account row is then locked before anything else like everywhere.
+   */
+  private <T> Future<T> inMachineAccount(String machineId,
+                                         java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<T>> work) {
+    return machines.find(pool, machineId).compose(m -> m == null
+      ? Transactions.run(pool, work)
+      : Transactions.inAccount(pool, m.accountId(), work));
   }
 
   private Future<Boolean> failIfOwned(io.vertx.sqlclient.SqlConnection conn, Stream s, Machine m, String reason) {

@@ -4,6 +4,7 @@ import io.ltm.jobs.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.mysqlclient.MySQLClient;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
@@ -15,11 +16,16 @@ import java.time.temporal.ChronoUnit;
 /**
  * The account's event history. Each event gets the account's next {@code seq} under the account row's lock, is
  * stored, and is put in the outbox for {@code ltm.events} — all in the transaction of the change it reports,
- * so an event exists exactly when its change does.
+ * so an event exists exactly when its change does. That transaction is a {@code Transactions.inAccount} one:
+ * the account row is locked before anything else, so seq order is commit order and nothing deadlocks on it.
  */
 public final class EventLog {
-  private static final String LOCK_SEQ = "SELECT event_seq FROM accounts WHERE id = ? FOR UPDATE";
-  private static final String BUMP_SEQ = "UPDATE accounts SET event_seq = ? WHERE id = ?";
+  /**
+   * Takes the next number and hands it back through the OK packet's last-insert-id: one statement, and an
+   * exclusive lock from the start (never a shared one upgraded). The caller's transaction locked the account
+   * row first ({@code Transactions.inAccount}), so this waits for nobody.
+   */
+  private static final String NEXT_SEQ = "UPDATE accounts SET event_seq = LAST_INSERT_ID(event_seq + 1) WHERE id = ?";
   private static final String INSERT =
     "INSERT INTO events (account_id, seq, type, stream_id, payload) VALUES (?, ?, ?, ?, ?)";
   private static final String AFTER =
@@ -33,9 +39,12 @@ public final class EventLog {
    */
   public static Future<JsonObject> append(SqlConnection conn, String accountId, String type, String streamId,
                                           JsonObject fields) {
-    return conn.preparedQuery(LOCK_SEQ).execute(Tuple.of(accountId))
+    return conn.preparedQuery(NEXT_SEQ).execute(Tuple.of(accountId))
       .compose(rows -> {
-        long seq = rows.iterator().next().getLong(0) + 1;
+        if (rows.rowCount() != 1) {
+          return Future.failedFuture(new IllegalStateException("no account " + accountId));
+        }
+        long seq = rows.property(MySQLClient.LAST_INSERTED_ID);
         JsonObject event = new JsonObject()
           .put("seq", seq)
           .put("type", type)
@@ -43,8 +52,7 @@ public final class EventLog {
           .put("streamId", streamId)
           .put("at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
           .mergeIn(fields);
-        return conn.preparedQuery(BUMP_SEQ).execute(Tuple.of(seq, accountId))
-          .compose(v -> conn.preparedQuery(INSERT).execute(Tuple.of(accountId, seq, type, streamId, event.encode())))
+        return conn.preparedQuery(INSERT).execute(Tuple.of(accountId, seq, type, streamId, event.encode()))
           .compose(v -> Outbox.add(conn, EventTypes.EVENTS_EXCHANGE, EventTypes.routingKey(accountId, type),
             "evt_" + accountId + "_" + seq, event))
           .map(event);

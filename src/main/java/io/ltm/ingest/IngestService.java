@@ -1,5 +1,6 @@
 package io.ltm.ingest;
 
+import io.ltm.db.Transactions;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
 import io.ltm.ingest.domain.IngestSettings;
@@ -51,7 +52,7 @@ public class IngestService {
   /** Replaces the ingest settings; only while the stream is not running (the machine got the old ones). */
   public Future<JsonObject> replace(String accountId, String streamId, JsonObject body) {
     IngestSettings settings = settings("", body);
-    return pool.withTransaction(conn -> lockOwned(conn, accountId, streamId).compose(s -> {
+    return Transactions.run(pool, conn -> lockOwned(conn, accountId, streamId).compose(s -> {
       if (!CHANGEABLE.contains(s.state())) {
         return Future.failedFuture(ApiException.conflict("stream_running",
           "ingest can change only while the stream is CREATED, STOPPED or FAILED; it is " + s.state()
@@ -67,7 +68,7 @@ public class IngestService {
    */
   public Future<JsonObject> rotate(String accountId, String streamId, int graceSeconds) {
     String newKey = Ids.random(24);
-    return pool.withTransaction(conn -> lockOwned(conn, accountId, streamId)
+    return Transactions.run(pool, conn -> lockOwned(conn, accountId, streamId)
         .compose(s -> ingest.rotate(conn, streamId, s.streamKey(), newKey, graceSeconds)))
       .compose(v -> view(pool, streamId));
   }

@@ -2,6 +2,7 @@ package io.ltm.jobs;
 
 import io.ltm.cloud.Provisioning;
 import io.ltm.config.LtmConfig.RabbitConfig;
+import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.order.OrderFulfilment;
 import io.ltm.stream.StreamRepository;
@@ -134,7 +135,7 @@ public class JobWorker extends VerticleBase {
     String reason = "the transcoder could not be started after " + rabbitConfig.deliveryLimit()
       + " attempts; please try again later";
     Future<Void> outcome = !Job.STREAM_START.equals(job.kind()) ? Future.succeededFuture()
-      : pool.withTransaction(conn -> streams.lock(conn, job.subjectId()).compose(s ->
+      : Transactions.inAccount(pool, job.accountId(), conn -> streams.lock(conn, job.subjectId()).compose(s ->
         s == null || s.generation() != job.generation() ? Future.succeededFuture(false)
           : transitions.move(conn, s, StreamState.FAILED, reason, null))).mapEmpty();
     outcome

@@ -1,5 +1,6 @@
 package io.ltm.order;
 
+import io.ltm.db.Transactions;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
 import io.vertx.core.Future;
@@ -19,7 +20,7 @@ public class OrderFulfilment {
   }
 
   public Future<Void> fulfil(String accountId, String orderId) {
-    return pool.withTransaction(conn -> conn
+    return Transactions.inAccount(pool, accountId, conn -> conn
       .preparedQuery("SELECT state FROM orders WHERE id = ? AND account_id = ? FOR UPDATE")
       .execute(Tuple.of(orderId, accountId))
       .compose(rows -> {

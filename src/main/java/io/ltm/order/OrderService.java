@@ -2,6 +2,7 @@ package io.ltm.order;
 
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
+import io.ltm.db.Transactions;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
 import io.ltm.ingest.IngestRepository;
@@ -64,10 +65,10 @@ public class OrderService {
       return Future.failedFuture(e);
     }
     if (idempotencyKey == null) {
-      return pool.withTransaction(conn -> place(conn, accountId, request)).onSuccess(a -> wakeRelay());
+      return Transactions.inAccount(pool, accountId, conn -> place(conn, accountId, request)).onSuccess(a -> wakeRelay());
     }
     String requestHash = Ids.sha256(request.encode());
-    return pool.withTransaction(conn -> conn.preparedQuery(CLAIM_KEY)
+    return Transactions.inAccount(pool, accountId, conn -> conn.preparedQuery(CLAIM_KEY)
         .execute(Tuple.of(accountId, idempotencyKey, requestHash))
         .compose(v -> place(conn, accountId, request))
         .compose(answer -> conn.preparedQuery(SAVE_ANSWER)

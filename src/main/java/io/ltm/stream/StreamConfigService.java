@@ -1,5 +1,6 @@
 package io.ltm.stream;
 
+import io.ltm.db.Transactions;
 import io.ltm.common.ApiException;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
@@ -87,7 +88,7 @@ public class StreamConfigService {
 
   /** PATCH: a preset or a custom ladder, and outputs; what the request leaves out stays as it is. */
   public Future<Stream> change(String accountId, String streamId, JsonObject patch) {
-    return probe.encoders().compose(available -> pool.withTransaction(conn -> lockConfigurable(conn, accountId, streamId)
+    return probe.encoders().compose(available -> Transactions.inAccount(pool, accountId, conn -> lockConfigurable(conn, accountId, streamId)
         .compose(s -> configs.find(conn, s.id(), s.configVersion()).compose(current -> offers.find(conn, s.offerId())
           .compose(offer -> {
             StreamConfig next = merge(current.config(), patch);
@@ -100,7 +101,7 @@ public class StreamConfigService {
 
   /** Makes an earlier version current again, as a new version: history is never rewritten. */
   public Future<Stream> restore(String accountId, String streamId, int version) {
-    return probe.encoders().compose(available -> pool.withTransaction(conn -> lockConfigurable(conn, accountId, streamId)
+    return probe.encoders().compose(available -> Transactions.inAccount(pool, accountId, conn -> lockConfigurable(conn, accountId, streamId)
         .compose(s -> configs.find(conn, s.id(), version).compose(old -> {
           if (old == null) {
             return Future.failedFuture(ApiException.notFound("configuration version", version + " of stream " + streamId));

@@ -1,6 +1,7 @@
 package io.ltm.stream;
 
 import io.ltm.common.ApiException;
+import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
 import io.ltm.stream.domain.StreamAction;
@@ -64,7 +65,7 @@ public class StreamService {
    * state otherwise), applies the change, and answers with the stream as committed.
    */
   private Future<Stream> act(String accountId, String id, StreamAction action, Change change) {
-    return pool.withTransaction(conn -> streams.lock(conn, id).compose(s -> {
+    return Transactions.inAccount(pool, accountId, conn -> streams.lock(conn, id).compose(s -> {
         if (s == null || !s.accountId().equals(accountId) || s.state() == StreamState.DELETED) {
           return Future.failedFuture(ApiException.notFound("stream", id));
         }

@@ -1,18 +1,37 @@
 package io.ltm.it;
 
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * RabbitMQ is stopped for real ({@code rabbitmqctl stop_app}) while a customer buys and starts a stream: the
- * purchase and the start succeed from MySQL alone, and provisioning completes once the broker is back.
+ * purchase and the start succeed from MySQL alone, and provisioning completes once the broker is back. The
+ * broker stopped is a private node of this class's own: the shared one serves everyone else's tests meanwhile.
  */
 class BrokerOutageIT extends LtmTestBase {
+  private static PrivateRabbitMq rabbit;
+
+  @BeforeAll
+  static void onAPrivateBroker() throws Exception {
+    rabbit = PrivateRabbitMq.start();
+    redeploy(Map.of("LTM_RABBITMQ_URI", rabbit.uri()));
+  }
+
+  @AfterAll
+  static void closeBroker() {
+    closeLtm();
+    if (rabbit != null) {
+      rabbit.close();
+    }
+  }
 
   @Test
   void purchaseDuringBrokerOutageSucceedsAndProvisionsOnceTheBrokerIsBack() throws Exception {
@@ -24,7 +43,7 @@ class BrokerOutageIT extends LtmTestBase {
     JsonObject stream;
     String id;
     try {
-      assertThat(TestEnv.rabbitmqctl("stop_app")).isZero();
+      rabbit.stopApp();
       Await.until("readiness to report the broker down", Duration.ofSeconds(15),
         () -> api.withKey(null).get("/ready").status() == 503 ? true : null);
 
@@ -35,7 +54,7 @@ class BrokerOutageIT extends LtmTestBase {
       assertThat(count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")).isPositive();
       assertThat(api.get("/api/v1/streams/" + id).json().getString("state")).isEqualTo("PROVISIONING");
     } finally {
-      assertThat(TestEnv.rabbitmqctl("start_app")).isZero();
+      rabbit.startApp();
     }
 
     JsonObject live = awaitState(api, id, "LIVE", Duration.ofSeconds(90));
