@@ -96,7 +96,7 @@ public final class Ltm {
       List<io.ltm.http.Endpoint> endpoints = List.of(
         new SessionEndpoint(vertx, new Accounts(pool), sessions),
         new AccountEndpoint(apiKeys, new Usage(pool)),
-        new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
+        new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams), config.machines()),
         new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
         new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
           new EncoderProbe(vertx))),
