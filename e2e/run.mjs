@@ -292,6 +292,14 @@ async function runTests() {
     assert(options === 4, `the rendition picker offers ${options - 1} renditions, the ladder has 3`);
     // Live figures from stream.health events and a thumbnail from stream.thumbnail events.
     await a.waitForSelector('[data-testid=health-fps]:not(:has-text("–"))', { timeout: 30_000 });
+    // Every figure is true: the output bitrate is measured from the segments written (never 0 on a LIVE
+    // stream), and a test pattern, drawn on the transcoder, has no input bitrate rather than a false 0.
+    const out = await until('a measured output bitrate', async () => {
+      const t = await a.textContent('[data-testid=health-bitrate]');
+      return /^[1-9]\d* kbps$/.test(t.trim()) && t;
+    }, 30_000);
+    const inBitrate = await a.textContent('[data-testid=health-input-bitrate]');
+    assert(/test pattern/.test(inBitrate), `input bitrate of a test pattern reads "${inBitrate}", output "${out}"`);
     await until('a thumbnail to show', () => a.evaluate(() => {
       const img = document.querySelector('[data-testid=thumbnail]');
       return img && img.complete && img.naturalWidth > 0;

@@ -7,6 +7,7 @@ import io.ltm.account.Sessions;
 import io.ltm.account.Usage;
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
+import io.ltm.cloud.AgentCalls;
 import io.ltm.cloud.AgentCallsEndpoint;
 import io.ltm.cloud.CloudProvider;
 import io.ltm.cloud.LocalCloudProvider;
@@ -25,7 +26,9 @@ import io.ltm.ingest.IngestRepository;
 import io.ltm.ingest.IngestService;
 import io.ltm.http.ApiServer;
 import io.ltm.jobs.JobWorker;
+import io.ltm.jobs.OutboxMonitor;
 import io.ltm.jobs.OutboxRelay;
+import io.ltm.metrics.Meters;
 import io.ltm.order.OfferRepository;
 import io.ltm.order.OrderFulfilment;
 import io.ltm.order.OrderService;
@@ -41,10 +44,15 @@ import io.ltm.stream.StreamTransitions;
 import io.ltm.stream.StreamsEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.sqlclient.Pool;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -68,6 +76,21 @@ public final class Ltm {
     this.pool = Database.pool(vertx, config.mysql());
   }
 
+  /**
+   * A Vert.x whose HTTP server, clients, pools and event bus report into {@link Meters}, scraped at
+   * {@code /metrics}. Main and the integration tests both start LTM on one of these.
+   */
+  public static Vertx newVertx() {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+      .setEnabled(true)
+      .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME,
+        Label.EB_ADDRESS, Label.EB_FAILURE));
+    return Vertx.builder()
+      .with(new VertxOptions().setMetricsOptions(metrics))
+      .withMetrics(new MicrometerMetricsFactory(Meters.registry()))
+      .build();
+  }
+
   public Vertx vertx() {
     return vertx;
   }
@@ -89,8 +112,8 @@ public final class Ltm {
     EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions);
     bridge.registerReplay();
     bridge.registerResync();
-    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(vertx, pool, config, machines, streams, transitions,
-      configs);
+    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(new AgentCalls(vertx, pool, config, machines, streams,
+      transitions, configs));
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
     return vertx.executeBlocking(PresetCatalog::load).compose(presets -> {
       List<io.ltm.http.Endpoint> endpoints = List.of(
@@ -106,6 +129,7 @@ public final class Ltm {
         agentCalls::addRoutes, readiness());
       return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()));
     })
+      .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))
       .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq())))
       .compose(id -> vertx.deployVerticle(apiServer))
       .mapEmpty();

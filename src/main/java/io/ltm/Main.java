@@ -58,7 +58,7 @@ public final class Main {
   }
 
   private static void run(String role, LtmConfig config) {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Ltm.newVertx();
     Ltm ltm = new Ltm(vertx, config);
     Future<Void> started = Database.migrate(vertx, config.mysql()).mapEmpty();
     if (!role.equals("worker")) {

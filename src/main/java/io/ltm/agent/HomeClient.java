@@ -46,19 +46,17 @@ final class HomeClient {
     });
   }
 
-  Future<Reply> status(String agentToken, JsonObject body) {
-    return post("status", agentToken, body).map(response -> reply("status", response));
+  /** A report that needs no answer but "carry on" or "go": status, thumbnail, cdn. */
+  Future<Reply> call(String call, String agentToken, JsonObject body) {
+    return post(call, agentToken, body).map(response -> reply(call, response));
   }
 
   /** The answer to a heartbeat: carry on or go, and what the server has to say (the valid stream keys). */
   record Beat(Reply reply, JsonObject body) {
   }
 
-  Future<Beat> heartbeat(String agentToken, FfmpegProgress p, boolean inputPresent, double inputBitrateKbps) {
-    JsonObject progress = new JsonObject()
-      .put("frame", p.frame()).put("fps", p.fps()).put("speed", p.speed()).put("bitrateKbps", p.bitrateKbps())
-      .put("dropFrames", p.dropFrames()).put("dupFrames", p.dupFrames())
-      .put("inputPresent", inputPresent).put("inputBitrateKbps", inputBitrateKbps);
+  /** {@code progress} is the health the agent measured (docs/agent-protocol.md lists its fields). */
+  Future<Beat> heartbeat(String agentToken, JsonObject progress) {
     return post("heartbeat", agentToken, new JsonObject().put("progress", progress))
       .map(response -> {
         Reply reply = reply("heartbeat", response);
@@ -72,10 +70,6 @@ final class HomeClient {
         }
         return new Beat(reply, body);
       });
-  }
-
-  Future<Reply> thumbnail(String agentToken, JsonObject body) {
-    return post("thumbnail", agentToken, body).map(response -> reply("thumbnail", response));
   }
 
   private Future<HttpResponse<Buffer>> post(String call, String token, JsonObject body) {

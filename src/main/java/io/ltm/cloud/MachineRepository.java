@@ -4,6 +4,7 @@ import io.ltm.cloud.domain.MachineLifecycle;
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
+import io.ltm.stream.domain.StreamState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -11,6 +12,7 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,6 +37,35 @@ public class MachineRepository {
     + "(state IN ('RUNNING', 'REGISTERED', 'ASSIGNED', 'DRAINING') "
     + "AND COALESCE(last_heartbeat_at, updated_at) < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) "
     + "OR (state IN ('REQUESTED', 'PENDING') AND updated_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)";
+
+  private static final String REGISTER = "UPDATE machines SET bootstrap_token = NULL, agent_token_hash = ?, "
+    + "last_heartbeat_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  private static final String HEARTBEAT = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), progress = ? "
+    + "WHERE id = ?";
+  /**
+   * A heartbeat that also claims the right to store a {@code stream.health} event: at most one per machine every
+   * healthEventSeconds, so the per-account event log grows with time, not with the heartbeat rate.
+   */
+  private static final String HEARTBEAT_CLAIMING_HEALTH = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), "
+    + "progress = ?, last_health_at = CURRENT_TIMESTAMP(3) WHERE id = ? "
+    + "AND (last_health_at IS NULL OR last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)";
+  /**
+   * Everything a heartbeat needs in one plain read (no lock): the machine, whether its health slot is due, its
+   * stream's state and owner, and the stream keys valid now.
+   */
+  private static final String HEARTBEAT_VIEW = "SELECT m.id, m.stream_id, m.account_id, m.generation, m.provider, "
+    + "m.provider_ref, m.state, m.bootstrap_token, m.agent_token_hash, "
+    + "(m.last_health_at IS NULL OR m.last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) AS health_due, "
+    + "s.state AS stream_state, s.machine_id AS stream_machine_id, s.stream_key, "
+    + "IF(i.previous_key_until > CURRENT_TIMESTAMP(3), i.previous_key, NULL) AS previous_key, "
+    + "IF(i.previous_key_until > CURRENT_TIMESTAMP(3), i.previous_key_until, NULL) AS previous_key_until "
+    + "FROM machines m LEFT JOIN streams s ON s.id = m.stream_id LEFT JOIN stream_ingest i ON i.stream_id = m.stream_id "
+    + "WHERE m.id = ?";
+
+  /** What {@link #heartbeatView} reads; stream fields are null when the stream is gone. */
+  public record HeartbeatView(Machine machine, boolean healthDue, StreamState streamState, String streamMachineId,
+                              String streamKey, String previousKey, LocalDateTime previousKeyUntil) {
+  }
 
   public Future<Machine> insert(SqlConnection conn, Machine m) {
     return conn.preparedQuery(INSERT)
@@ -81,6 +112,38 @@ public class MachineRepository {
       rows.forEach(r -> list.add(new Tracked(Machine.fromRow(r), r.getLong("age"))));
       return list;
     });
+  }
+
+  /** The bootstrap token is spent; from now on the agent proves itself with the agent token (kept hashed). */
+  public Future<Void> register(SqlConnection conn, String id, String agentTokenHash) {
+    return conn.preparedQuery(REGISTER).execute(Tuple.of(agentTokenHash, id)).mapEmpty();
+  }
+
+  public Future<HeartbeatView> heartbeatView(SqlClient client, String id, int healthEventSeconds) {
+    return client.preparedQuery(HEARTBEAT_VIEW).execute(Tuple.of(healthEventSeconds, id)).map(rows -> {
+      var it = rows.iterator();
+      if (!it.hasNext()) {
+        return null;
+      }
+      Row row = it.next();
+      String streamState = row.getString("stream_state");
+      Object due = row.getValue("health_due");
+      return new HeartbeatView(Machine.fromRow(row), due != null && ((Number) due).intValue() == 1,
+        streamState == null ? null : StreamState.valueOf(streamState), row.getString("stream_machine_id"),
+        row.getString("stream_key"), row.getString("previous_key"), row.getLocalDateTime("previous_key_until"));
+    });
+  }
+
+  /** A plain heartbeat: one UPDATE of the machine's own row, nothing else locked. */
+  public Future<Void> heartbeat(SqlClient client, String id, String progressJson) {
+    return client.preparedQuery(HEARTBEAT).execute(Tuple.of(progressJson, id)).mapEmpty();
+  }
+
+  /** A heartbeat that claims the health slot; true when it did (the caller then stores the event). */
+  public Future<Boolean> heartbeatClaimingHealth(SqlConnection conn, String id, String progressJson,
+                                                 int healthEventSeconds) {
+    return conn.preparedQuery(HEARTBEAT_CLAIMING_HEALTH).execute(Tuple.of(progressJson, id, healthEventSeconds))
+      .map(rows -> rows.rowCount() == 1);
   }
 
   public Future<Void> set(SqlConnection conn, String id, String column, Object value) {

@@ -6,6 +6,7 @@ import io.ltm.config.LtmConfig.MachinesConfig;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
+import io.ltm.metrics.Meters;
 import io.ltm.stream.Stream;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamTransitions;
@@ -18,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The worker's side of a stream's life: launch a machine for a start, terminate machines for a stop or a
@@ -74,7 +76,12 @@ public class Provisioning {
   private Future<Void> launch(Job job, Machine machine, List<String> instanceTypes) {
     CloudProvider.LaunchRequest request = new CloudProvider.LaunchRequest(machine.id(), machine.streamId(),
       machine.accountId(), machine.generation(), machine.bootstrapToken(), instanceTypes);
-    return provider.launch(request).compose(launched -> Transactions.inAccount(pool, machine.accountId(), conn ->
+    long began = System.nanoTime();
+    return provider.launch(request)
+      .andThen(ar -> Meters.timer("ltm_machine_launch", "cloud provider launch calls, by provider and outcome",
+        "provider", provider.name(), "outcome", ar.succeeded() ? "ok" : "failed")
+        .record(System.nanoTime() - began, TimeUnit.NANOSECONDS))
+      .compose(launched -> Transactions.inAccount(pool, machine.accountId(), conn ->
       machines.lock(conn, machine.id()).compose(m -> machines.recordLaunch(conn, m.id(), launched.providerRef(),
           launched.instanceType(), machineTypes.hourlyPrice(launched.instanceType()))
         .compose(v -> machines.move(conn, m, MachineState.PENDING, null))

@@ -7,6 +7,7 @@ import io.vertx.mysqlclient.MySQLBuilder;
 import io.vertx.mysqlclient.MySQLConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlConnection;
 import org.flywaydb.core.Flyway;
 
 /** The MySQL pool every repository shares, and the Flyway migrations that shape its schema. */
@@ -26,9 +27,22 @@ public final class Database {
       .setCachePreparedStatements(true);
     return MySQLBuilder.pool()
       .with(new PoolOptions().setMaxSize(cfg.poolSize()).setShared(true).setName("ltm-mysql"))
+      .withConnectHandler(Database::readCommitted)
       .connectingTo(connect)
       .using(vertx)
       .build();
+  }
+
+  /**
+   * Every connection runs its transactions at READ COMMITTED. Under InnoDB's default (REPEATABLE READ) a locking
+   * read also locks the gaps between index entries: the outbox relay's {@code SELECT … FOR UPDATE SKIP LOCKED}
+   * then held the gap that every purchase inserts its outbox row into, and the two deadlocked. LTM's
+   * correctness rests on row locks taken explicitly (the account row first, see {@code Transactions}), which
+   * READ COMMITTED keeps; it only drops the gap locks nobody here needs.
+   */
+  private static void readCommitted(SqlConnection conn) {
+    conn.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").execute()
+      .onComplete(ar -> conn.close());
   }
 
   /** Runs the migrations through JDBC on a worker thread: Flyway blocks. */

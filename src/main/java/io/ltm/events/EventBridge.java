@@ -4,6 +4,8 @@ import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
 import io.ltm.account.SessionEndpoint;
 import io.ltm.account.Sessions;
+import io.ltm.metrics.Meters;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -23,6 +25,7 @@ import io.vertx.sqlclient.Pool;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The SockJS event-bus bridge. A client may register only on {@code ltm.account.<its account>} and may send
@@ -41,6 +44,16 @@ public class EventBridge {
   private final Sessions sessions;
   /** Sockets registered through a session, by the session's token hash: closed when it signs out. */
   private final Map<String, Set<SockJSSocket>> sessionSockets = new ConcurrentHashMap<>();
+  /** Bytes a socket may have waiting to be written before its frames are dropped (and it is told to resync). */
+  static final int WRITE_QUEUE_BYTES = 256 * 1024;
+  private static final AtomicInteger OPEN_SOCKETS = new AtomicInteger();
+  private static final Counter FRAMES_DROPPED = Meters.counter("ltm_eventbus_frames_dropped",
+    "event frames not written to a browser whose write queue was full (it is told to resync instead)");
+  static {
+    Meters.gauge("ltm_eventbus_sockets_open", "SockJS event-bus sockets open on this node", OPEN_SOCKETS::get);
+  }
+  /** Sockets whose frames were dropped, with the address they are owed a resync on. */
+  private final Map<SockJSSocket, String> behind = new ConcurrentHashMap<>();
   /** Sockets registered on this node, with the account each listens for. */
   private final Map<SockJSSocket, String> listeners = new ConcurrentHashMap<>();
 
@@ -113,9 +126,19 @@ public class EventBridge {
 
   private void guard(BridgeEvent event) {
     BridgeEventType type = event.type();
+    if (type == BridgeEventType.RECEIVE) {
+      event.complete(deliverable(event.socket(), event.getRawMessage()));
+      return;
+    }
+    if (type == BridgeEventType.SOCKET_CREATED) {
+      OPEN_SOCKETS.incrementAndGet();
+      event.socket().setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
+    }
     if (type == BridgeEventType.SOCKET_CLOSED) {
+      OPEN_SOCKETS.decrementAndGet();
       forget(event.socket());
       listeners.remove(event.socket());
+      behind.remove(event.socket());
     }
     if (type != BridgeEventType.REGISTER && type != BridgeEventType.SEND && type != BridgeEventType.PUBLISH) {
       event.complete(true);
@@ -158,6 +181,29 @@ public class EventBridge {
         event.complete(false);
       }
     });
+  }
+
+  /**
+   * A slow browser never delays the others: each socket's write queue is bounded, and a frame for a socket whose
+   * queue is full is dropped (counted in {@code ltm_eventbus_frames_dropped_total}) instead of piling up. Nothing
+   * is lost silently: once the queue drains the socket is told to resync, and the page replays from its last seq.
+   */
+  private boolean deliverable(SockJSSocket socket, JsonObject raw) {
+    if (!socket.writeQueueFull()) {
+      return true;
+    }
+    FRAMES_DROPPED.increment();
+    String address = raw == null ? null : raw.getString("address");
+    if (address != null && behind.putIfAbsent(socket, address) == null) {
+      socket.drainHandler(v -> {
+        String owed = behind.remove(socket);
+        if (owed != null) {
+          socket.write(new JsonObject().put("type", "rec").put("address", owed)
+            .put("body", new JsonObject().put("type", EventTypes.RESYNC)).toBuffer());
+        }
+      });
+    }
+    return false;
   }
 
   private void forget(SockJSSocket socket) {

@@ -5,6 +5,7 @@ import io.ltm.common.ApiException;
 import io.ltm.common.FailureHandler;
 import io.ltm.config.LtmConfig;
 import io.ltm.events.EventBridge;
+import io.ltm.metrics.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -15,6 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 
@@ -90,6 +92,7 @@ public class ApiServer extends VerticleBase {
 
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(Meters.registry()));
     router.route("/eventbus/*").subRouter(bridge.router());
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;

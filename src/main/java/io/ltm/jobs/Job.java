@@ -31,9 +31,10 @@ public record Job(String id, String kind, String accountId, String subjectId, in
       json.getString("subjectId"), json.getInteger("generation", 0));
   }
 
+  /** The job's message; {@code queuedAt} (epoch ms) lets the worker measure how long it waited. */
   public JsonObject toJson() {
     return new JsonObject().put("jobId", id).put("kind", kind).put("accountId", accountId)
-      .put("subjectId", subjectId).put("generation", generation);
+      .put("subjectId", subjectId).put("generation", generation).put("queuedAt", System.currentTimeMillis());
   }
 
   /** Records the job and queues its message; both commit or neither does. */

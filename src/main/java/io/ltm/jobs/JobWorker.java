@@ -4,6 +4,7 @@ import io.ltm.cloud.Provisioning;
 import io.ltm.config.LtmConfig.RabbitConfig;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
+import io.ltm.metrics.Meters;
 import io.ltm.order.OrderFulfilment;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamTransitions;
@@ -20,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Consumes provisioning jobs with manual acks and a bounded prefetch. A job is acked only after its work is
@@ -85,6 +87,11 @@ public class JobWorker extends VerticleBase {
       LOG.error("discarding a malformed job: {}", msg.body());
       client.basicAck(tag, false);
       return;
+    }
+    Long queuedAt = msg.body().toJsonObject().getLong("queuedAt");
+    if (queuedAt != null) {
+      Meters.timer("ltm_job_queue_lag", "from a job's transaction to a worker starting it (outbox, broker, prefetch)",
+        "kind", job.kind()).record(Math.max(0, System.currentTimeMillis() - queuedAt), TimeUnit.MILLISECONDS);
     }
     run(job)
       .compose(v -> record(job, "done", null))

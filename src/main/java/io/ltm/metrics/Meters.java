@@ -5,10 +5,13 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +25,23 @@ import java.util.function.Supplier;
  */
 public final class Meters {
   private static final PrometheusMeterRegistry REGISTRY = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** Vert.x's timers whose percentiles an operator asks for: request latency and the wait for a pooled connection. */
+  private static final List<String> HISTOGRAMS = List.of("vertx_http_server_response_time", "vertx_pool_queue_time",
+    "vertx_pool_usage");
+
+  static {
+    REGISTRY.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        String name = id.getName().replace('.', '_');
+        return HISTOGRAMS.stream().anyMatch(name::startsWith)
+          ? DistributionStatisticConfig.builder().percentilesHistogram(true)
+            .minimumExpectedValue((double) Duration.ofMillis(1).toNanos())
+            .maximumExpectedValue((double) Duration.ofSeconds(30).toNanos()).build().merge(config)
+          : config;
+      }
+    });
+  }
 
   private Meters() {
   }

@@ -5,6 +5,7 @@ import io.ltm.events.EventTypes;
 import io.ltm.stream.domain.StreamLifecycle;
 import io.ltm.stream.domain.StreamState;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 
@@ -39,6 +40,8 @@ public class StreamTransitions {
     JsonObject fields = new JsonObject()
       .put("state", to.name())
       .put("previous", locked.state().name())
+      // What the customer may do now, so a page follows the state machine without keeping a copy of it.
+      .put("allowedActions", new JsonArray(StreamLifecycle.allowedActions(to).stream().toList()))
       .put("detail", eventDetail);
     Future<Void> written = streams.updateState(conn, locked.id(), to, reason)
       .compose(v -> EventLog.append(conn, locked.accountId(), EventTypes.STREAM_STATE, locked.id(), fields))

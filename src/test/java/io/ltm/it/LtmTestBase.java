@@ -44,7 +44,7 @@ abstract class LtmTestBase {
 
   private static void deploy(Map<String, String> overrides) throws Exception {
     config = TestEnv.config(overrides);
-    vertx = Vertx.vertx();
+    vertx = Ltm.newVertx();
     ltm = new Ltm(vertx, config);
     Await.result(Database.migrate(vertx, config.mysql()));
     Await.result(ltm.deployServer().compose(v -> ltm.deployWorker()));

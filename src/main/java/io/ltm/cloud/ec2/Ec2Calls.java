@@ -1,5 +1,6 @@
 package io.ltm.cloud.ec2;
 
+import io.ltm.metrics.Meters;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -10,6 +11,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -41,7 +43,11 @@ final class Ec2Calls {
   }
 
   private static void log(String operation, String about, long started, Throwable err) {
-    long ms = (System.nanoTime() - started) / 1_000_000;
+    long nanos = System.nanoTime() - started;
+    long ms = nanos / 1_000_000;
+    String outcome = err == null ? "ok" : code(err) == null ? "no_answer" : code(err);
+    Meters.timer("ltm_ec2_call", "EC2 (and SSM) API calls, by operation and outcome (ok or EC2's error code)",
+      "operation", operation, "outcome", outcome).record(nanos, TimeUnit.NANOSECONDS);
     if (err == null) {
       boolean read = operation.startsWith("Describe") || operation.startsWith("Get");
       if (read && ms < SLOW_MS) {

@@ -1,0 +1,229 @@
+package io.ltm.cloud;
+
+import io.ltm.agent.Pipeline;
+import io.ltm.cloud.domain.MachineState;
+import io.ltm.common.ApiException;
+import io.ltm.common.Ids;
+import io.ltm.config.LtmConfig;
+import io.ltm.db.Transactions;
+import io.ltm.events.EventLog;
+import io.ltm.events.EventTypes;
+import io.ltm.ingest.IngestRepository;
+import io.ltm.jobs.Job;
+import io.ltm.metrics.Meters;
+import io.ltm.stream.Stream;
+import io.ltm.stream.StreamConfigRepository;
+import io.ltm.stream.StreamRepository;
+import io.ltm.stream.StreamTransitions;
+import io.ltm.stream.domain.StreamState;
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+
+import java.util.List;
+
+/**
+ * The server's side of docs/agent-protocol.md: an agent calls home with its one-time bootstrap token, gets its
+ * pipeline, then reports its stream's progress. A report from a machine its stream no longer counts on fails
+ * with 410, which tells the agent to shut down.
+ *
+ * <p>Reports that change a stream's state lock it (inside the account's transaction, account row first, like
+ * every change that records an event). A heartbeat, a fleet's most frequent call, takes no lock in the common
+ * case: one read and one UPDATE of its own machine row; only the one heartbeat in {@code healthEventSeconds}
+ * that becomes a {@code stream.health} event enters the account's transaction.
+ */
+public class AgentCalls {
+  private static final Counter HEARTBEATS = Meters.counter("ltm_agent_heartbeats", "agent heartbeats answered");
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final LtmConfig config;
+  private final MachineRepository machines;
+  private final StreamRepository streams;
+  private final StreamTransitions transitions;
+  private final StreamConfigRepository configs;
+  private final IngestRepository ingest = new IngestRepository();
+  private final Pipelines pipelines;
+
+  public AgentCalls(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines, StreamRepository streams,
+                    StreamTransitions transitions, StreamConfigRepository configs) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.config = config;
+    this.machines = machines;
+    this.streams = streams;
+    this.transitions = transitions;
+    this.configs = configs;
+    this.pipelines = new Pipelines(config);
+  }
+
+  /** {@code hello}: the bootstrap token is spent, the machine ASSIGNED, the stream STARTING; answers the pipeline. */
+  public Future<Pipeline> hello(String machineId, String bootstrapToken) {
+    String agentToken = Ids.random(40);
+    // A machine never changes account: read unlocked, it names the account row to lock first.
+    return machines.find(pool, machineId).compose(found -> found == null
+        ? Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"))
+        : Transactions.inAccount(pool, found.accountId(), conn -> machines.lock(conn, machineId).compose(m -> {
+          if (m == null || m.bootstrapToken() == null || bootstrapToken == null
+            || !Ids.sameHash(m.bootstrapToken(), bootstrapToken)) {
+            return Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"));
+          }
+          return streams.lock(conn, m.streamId()).compose(s -> {
+            boolean wanted = s != null && s.generation() == m.generation()
+              && (s.state() == StreamState.PROVISIONING || s.state() == StreamState.STARTING);
+            if (!wanted) {
+              return Job.of(Job.MACHINE_TERMINATE, m.accountId(), m.id(), m.generation()).enqueue(conn)
+                .compose(v -> Future.failedFuture(gone()));
+            }
+            return register(conn, m, agentToken)
+              .compose(v -> s.state() == StreamState.PROVISIONING
+                ? streams.setMachine(conn, s.id(), m.id()).compose(x -> transitions.move(conn, s, StreamState.STARTING,
+                  null, new JsonObject().put("machineId", m.id()))).mapEmpty()
+                : Future.succeededFuture())
+              // The last run's thumbnail lived on a machine that is gone.
+              .compose(v -> ingest.setThumbnail(conn, s.id(), null))
+              .compose(v -> configs.find(conn, s.id(), s.configVersion()))
+              .compose(version -> ingest.find(conn, s.id())
+                .map(in -> pipelines.build(m, s, in, agentToken, version == null ? null : version.config())));
+          });
+        })))
+      .onSuccess(v -> wakeRelay());
+  }
+
+  /** Walks the machine forward to ASSIGNED whatever launch step it was recorded at, and swaps the tokens. */
+  private Future<Void> register(SqlConnection conn, Machine m, String agentToken) {
+    Future<Void> chain = machines.register(conn, m.id(), Ids.sha256(agentToken));
+    for (MachineState next : List.of(MachineState.PENDING, MachineState.RUNNING, MachineState.REGISTERED,
+      MachineState.ASSIGNED)) {
+      chain = chain.compose(v -> machines.lock(conn, m.id())).compose(cur -> machines.move(conn, cur, next, null))
+        .mapEmpty();
+    }
+    return chain;
+  }
+
+  /** {@code status}: READY, LIVE, INPUT_LOST or FAILED moves the stream (FAILED also ends the machine). */
+  public Future<Void> status(String machineId, String agentToken, String state, String previewUrl, String ingestUrl,
+                             String reason) {
+    return authorised(machineId, agentToken).compose(m -> Transactions.inAccount(pool, m.accountId(), conn ->
+      streams.lock(conn, m.streamId()).compose(s -> {
+        if (s == null || !m.id().equals(s.machineId())) {
+          return Future.failedFuture(gone());
+        }
+        JsonObject detail = new JsonObject().put("previewUrl", previewUrl != null ? previewUrl : s.previewUrl())
+          .put("ingestUrl", ingestUrl != null ? ingestUrl : s.ingestUrl());
+        Future<Void> urls = streams.setUrls(conn, s.id(), previewUrl, ingestUrl);
+        return switch (state == null ? "" : state) {
+          case "READY" -> urls.compose(v -> transitions.move(conn, s, StreamState.READY, null, detail)).mapEmpty();
+          case "LIVE" -> urls.compose(v -> transitions.move(conn, s, StreamState.LIVE, null, detail)).mapEmpty();
+          case "INPUT_LOST" -> transitions.move(conn, s, StreamState.READY,
+            "the input stopped; waiting for the encoder to reconnect", detail).mapEmpty();
+          case "FAILED" -> transitions.move(conn, s, StreamState.FAILED, failure(reason), null)
+            .compose(v -> Job.of(Job.MACHINE_TERMINATE, m.accountId(), m.id(), m.generation()).enqueue(conn));
+          default -> Future.failedFuture(ApiException.badRequest("invalid_state",
+            "state must be READY, LIVE, INPUT_LOST or FAILED", "state"));
+        };
+      })))
+      .onSuccess(v -> wakeRelay());
+  }
+
+  /**
+   * {@code heartbeat}: records the progress, stores a throttled {@code stream.health} event, and answers with
+   * the stream keys valid now, so a rotation reaches a running machine within a heartbeat.
+   */
+  public Future<JsonObject> heartbeat(String machineId, String agentToken, JsonObject progress) {
+    return machines.heartbeatView(pool, machineId, config.agent().healthEventSeconds()).compose(view -> {
+      Machine m = checkToken(view == null ? null : view.machine(), agentToken);
+      StreamState state = view.streamState();
+      if (state == null || !m.id().equals(view.streamMachineId()) || !state.isActive()
+        || state == StreamState.STOPPING) {
+        return Future.failedFuture(gone());
+      }
+      String progressJson = progress == null ? null : progress.encode();
+      Future<Void> recorded = progress != null && view.healthDue()
+        ? recordWithHealth(m, state, progress)
+        : machines.heartbeat(pool, m.id(), progressJson);
+      return recorded.map(v -> {
+        HEARTBEATS.increment();
+        return new JsonObject().put("streamKeys", new JsonArray(Pipelines.streamKeys(view.streamKey(),
+          view.previousKey(), view.previousKeyUntil()).stream().map(JsonObject::mapFrom).toList()));
+      });
+    });
+  }
+
+  /**
+   * The heartbeat that claims the machine's health slot stores a {@code stream.health} event; the claim is a
+   * conditional UPDATE, so two heartbeats racing for it store one event, and the loser is a plain heartbeat.
+   */
+  private Future<Void> recordWithHealth(Machine m, StreamState state, JsonObject progress) {
+    return Transactions.inAccount(pool, m.accountId(), conn ->
+        machines.heartbeatClaimingHealth(conn, m.id(), progress.encode(), config.agent().healthEventSeconds())
+          .compose(claimed -> claimed
+            ? EventLog.append(conn, m.accountId(), EventTypes.STREAM_HEALTH, m.streamId(), health(progress, state))
+              .map(true)
+            : Future.succeededFuture(false)))
+      .compose(claimed -> {
+        if (claimed) {
+          wakeRelay();
+          return Future.succeededFuture();
+        }
+        return machines.heartbeat(pool, m.id(), progress.encode());
+      });
+  }
+
+  private static JsonObject health(JsonObject progress, StreamState state) {
+    JsonObject h = new JsonObject();
+    for (String field : List.of("inputPresent", "inputKind", "inputBitrateKbps", "fps", "speed", "bitrateKbps",
+      "frame", "dropFrames", "dupFrames")) {
+      h.put(field, progress.getValue(field));
+    }
+    return new JsonObject().put("state", state.name()).put("health", h);
+  }
+
+  /** {@code thumbnail}: its stable URL is kept on the stream and announced as a {@code stream.thumbnail} event. */
+  public Future<Void> thumbnail(String machineId, String agentToken, String url, int version) {
+    return authorised(machineId, agentToken).compose(m -> Transactions.inAccount(pool, m.accountId(), conn ->
+      streams.lock(conn, m.streamId()).compose(s -> {
+        if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
+          return Future.failedFuture(gone());
+        }
+        return ingest.setThumbnail(conn, s.id(), url)
+          .compose(v -> EventLog.append(conn, m.accountId(), EventTypes.STREAM_THUMBNAIL, s.id(),
+            new JsonObject().put("thumbnailUrl", url).put("version", version)
+              // The URL is stable; a browser appends the version to fetch the new picture past its cache.
+              .put("detail", new JsonObject().put("imageUrl", url + "?v=" + version))))
+          .<Void>mapEmpty();
+      })))
+      .onSuccess(v -> wakeRelay());
+  }
+
+  /** The machine whose agent token the call carries, if it is still one the system counts on. */
+  private Future<Machine> authorised(String machineId, String agentToken) {
+    return machines.find(pool, machineId).map(m -> checkToken(m, agentToken));
+  }
+
+  private static Machine checkToken(Machine m, String agentToken) {
+    if (m == null || agentToken == null || !Ids.sameHash(m.agentTokenHash(), Ids.sha256(agentToken))) {
+      throw ApiException.unauthorized("unknown machine or agent token");
+    }
+    if (m.state() != MachineState.ASSIGNED) {
+      throw gone();
+    }
+    return m;
+  }
+
+  private static String failure(String reason) {
+    return reason == null || reason.isBlank() ? "the transcoder failed" : reason;
+  }
+
+  private static ApiException gone() {
+    return new ApiException(410, "machine_not_wanted", "this machine is no longer wanted; shut down", null, null);
+  }
+
+  private void wakeRelay() {
+    vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+  }
+}

@@ -1,0 +1,83 @@
+package io.ltm.it;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A fleet's heartbeats: the most frequent call there is must not queue behind changes of the stream it
+ * reports on. A running agent's heartbeats keep landing while another transaction holds its stream's row.
+ * Then what an operator scrapes at /metrics about all that.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HeartbeatIT extends LtmTestBase {
+
+  @Test
+  @Order(1)
+  void heartbeatsLandWhileTheStreamRowIsLockedElsewhere() {
+    String key = newAccountKey("heartbeat-lock");
+    ApiClient api = api(key);
+    // RTMP input and no encoder: the stream waits READY, heartbeats flowing, ffmpeg idle.
+    String id = buy(api, "mobile", "rtmp").getString("id");
+    assertThat(api.post("/api/v1/streams/" + id + "/start", null).status()).isEqualTo(202);
+    awaitState(api, id, "READY", Duration.ofSeconds(60));
+    String machineId = machineOf(id);
+
+    SqlConnection holder = Await.result(ltm.pool().getConnection());
+    try {
+      Await.result(holder.query("BEGIN").execute());
+      Await.result(holder.preparedQuery("SELECT id FROM streams WHERE id = ? FOR UPDATE").execute(Tuple.of(id)));
+      LocalDateTime lockedAt = lastHeartbeat(machineId);
+
+      LocalDateTime later = Await.until("two heartbeats while the stream row is locked", Duration.ofSeconds(20), () -> {
+        LocalDateTime now = lastHeartbeat(machineId);
+        return now.isAfter(lockedAt.plusNanos(1_500_000_000L)) ? now : null;
+      });
+      assertThat(later).isAfter(lockedAt);
+      JsonObject progress = new JsonObject(Await.result(ltm.pool()
+        .preparedQuery("SELECT progress FROM machines WHERE id = ?").execute(Tuple.of(machineId)))
+        .iterator().next().getString(0));
+      assertThat(progress.getBoolean("inputPresent")).as("the heartbeat carried ffmpeg's progress").isFalse();
+    } finally {
+      Await.result(holder.query("ROLLBACK").execute().eventually(() -> holder.close()));
+    }
+    assertThat(api.post("/api/v1/streams/" + id + "/stop", null).status()).isEqualTo(202);
+    awaitState(api, id, "STOPPED", Duration.ofSeconds(30));
+  }
+
+  private static LocalDateTime lastHeartbeat(String machineId) {
+    return Await.result(ltm.pool().preparedQuery("SELECT last_heartbeat_at FROM machines WHERE id = ?")
+      .execute(Tuple.of(machineId))).iterator().next().getLocalDateTime(0);
+  }
+
+  /** After the first test's purchase, launch, heartbeats and API calls, /metrics shows each in Prometheus text. */
+  @Test
+  @Order(2)
+  void metricsShowWhatTheControlPlaneDid() {
+    ApiClient.Reply reply = api(null).get("/metrics");
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.headers().get("Content-Type")).startsWith("text/plain");
+    String text = reply.body();
+    assertThat(text)
+      .as("HTTP latency by route and status")
+      .containsPattern("vertx_http_server_response_time_seconds_bucket\\{[^}]*code=\"202\"[^}]*route=\"/api/v1/streams/:streamId/start\"")
+      .as("pool wait time").contains("vertx_pool_queue_time_seconds")
+      .as("transaction retries").contains("ltm_db_transaction_retries_total{reason=\"deadlock\"}")
+      .as("outbox backlog and age").contains("ltm_outbox_backlog ").contains("ltm_outbox_oldest_age_seconds ")
+      .as("job queue lag").containsPattern("ltm_job_queue_lag_seconds_count\\{kind=\"stream.start\"} [1-9]")
+      .as("heartbeats").containsPattern("ltm_agent_heartbeats_total [1-9]")
+      .as("open sockets").contains("ltm_eventbus_sockets_open ")
+      .as("frames dropped").contains("ltm_eventbus_frames_dropped_total ")
+      .as("launches by provider with latency")
+      .containsPattern("ltm_machine_launch_seconds_count\\{outcome=\"ok\",provider=\"local\"} [1-9]");
+  }
+}
