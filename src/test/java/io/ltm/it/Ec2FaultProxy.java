@@ -78,6 +78,7 @@ public final class Ec2FaultProxy implements AutoCloseable {
     calls.clear();
     synchronized (this) {
       afterAnswer.clear();
+      rewrites.clear();
     }
   }
 

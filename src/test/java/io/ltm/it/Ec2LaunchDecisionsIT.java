@@ -11,7 +11,6 @@ import software.amazon.awssdk.services.ec2.Ec2AsyncClient;
 import software.amazon.awssdk.services.ec2.model.Instance;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the reason. Purchases here are spot, so the spot fallback is on every path.
  */
 class Ec2LaunchDecisionsIT extends LtmTestBase {
-  static MotoServer moto;
+  static Ec2Peer peer;
   static Ec2FaultProxy proxy;
   static Ec2AsyncClient ec2;
   static String subnetA;
@@ -33,10 +32,10 @@ class Ec2LaunchDecisionsIT extends LtmTestBase {
 
   @BeforeAll
   static void onEc2() throws Exception {
-    moto = MotoServer.start();
-    ec2 = moto.ec2();
-    proxy = new Ec2FaultProxy(moto.endpoint());
-    Map<String, String> env = new HashMap<>(moto.ltmEnvironment(proxy.endpoint()));
+    peer = Ec2Peer.start();
+    ec2 = peer.ec2;
+    proxy = peer.proxy;
+    Map<String, String> env = peer.ltmEnvironment();
     env.put("LTM_EC2_PURCHASE", "spot");
     subnetA = env.get("LTM_EC2_SUBNETS").split(",")[0];
     subnetB = env.get("LTM_EC2_SUBNETS").split(",")[1];
@@ -51,14 +50,8 @@ class Ec2LaunchDecisionsIT extends LtmTestBase {
   @AfterAll
   static void offEc2() {
     closeLtm();
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (ec2 != null) {
-      ec2.close();
-    }
-    if (moto != null) {
-      moto.close();
+    if (peer != null) {
+      peer.close();
     }
   }
 

@@ -17,7 +17,6 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -31,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * left. And what the reconciler does about instances LTM did not ask for, or that ended behind its back.
  */
 class Ec2StreamIT extends LtmTestBase {
-  static MotoServer moto;
+  static Ec2Peer peer;
   static Ec2FaultProxy proxy;
   static Ec2AsyncClient ec2;
   static InstanceRunner runner;
@@ -39,10 +38,10 @@ class Ec2StreamIT extends LtmTestBase {
 
   @BeforeAll
   static void onEc2() throws Exception {
-    moto = MotoServer.start();
-    ec2 = moto.ec2();
-    proxy = new Ec2FaultProxy(moto.endpoint());
-    ec2Env = new HashMap<>(moto.ltmEnvironment(proxy.endpoint()));
+    peer = Ec2Peer.start();
+    ec2 = peer.ec2;
+    proxy = peer.proxy;
+    ec2Env = peer.ltmEnvironment();
     // A price that makes a few seconds of machine visible in cents: 360 USD an hour is 10 cents a second.
     ec2Env.put("LTM_INSTANCE_PRICES", "c6i.large=360");
     redeploy(ec2Env);
@@ -61,14 +60,8 @@ class Ec2StreamIT extends LtmTestBase {
     if (runner != null) {
       runner.close();
     }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (ec2 != null) {
-      ec2.close();
-    }
-    if (moto != null) {
-      moto.close();
+    if (peer != null) {
+      peer.close();
     }
   }
 
@@ -160,6 +153,25 @@ class Ec2StreamIT extends LtmTestBase {
       .contains("outside LTM").contains("Client.UserInitiatedShutdown");
     Await.until("the machine row to be TERMINATED", Duration.ofSeconds(20),
       () -> "TERMINATED".equals(machineRow(machineId).getString("state")) ? true : null);
+    Await.until("the instance's processes to end", Duration.ofSeconds(20),
+      () -> runner.processesOf(instanceId).isEmpty() ? true : null);
+  }
+
+  @Test
+  void instanceFailingItsStatusChecksFailsTheStreamAndIsTerminated() {
+    ApiClient api = api(newAccountKey("ec2-impaired"));
+    String id = buy(api, "mobile", "test-pattern").getString("id");
+    api.post("/api/v1/streams/" + id + "/start", null);
+    awaitLive(api, id);
+    String instanceId = machineRow(machineOf(id)).getString("provider_ref");
+
+    // EC2 now reports the instance's reachability checks failing (the peer itself always reports ok).
+    proxy.rewrite("DescribeInstanceStatus", "<status>ok</status>", "<status>impaired</status>");
+
+    JsonObject failed = awaitState(api, id, "FAILED", Duration.ofSeconds(30));
+    assertThat(failed.getString("stateReason")).contains(instanceId).contains("failed EC2's status checks");
+    Await.until("LTM to terminate the impaired instance", Duration.ofSeconds(20),
+      () -> instance(instanceId).state().nameAsString().equals("terminated") ? true : null);
     Await.until("the instance's processes to end", Duration.ofSeconds(20),
       () -> runner.processesOf(instanceId).isEmpty() ? true : null);
   }

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that tag, and the stream goes live on it.
  */
 class Ec2WorkerCrashIT extends LtmTestBase {
-  static MotoServer moto;
+  static Ec2Peer peer;
   static Ec2FaultProxy proxy;
   static Ec2AsyncClient ec2;
   static Map<String, String> environment;
@@ -36,10 +36,10 @@ class Ec2WorkerCrashIT extends LtmTestBase {
   @BeforeAll
   static void serverInProcessWorkerAsAProcess() throws Exception {
     closeLtm();
-    moto = MotoServer.start();
-    ec2 = moto.ec2();
-    proxy = new Ec2FaultProxy(moto.endpoint());
-    environment = TestEnv.environment(moto.ltmEnvironment(proxy.endpoint()));
+    peer = Ec2Peer.start();
+    ec2 = peer.ec2;
+    proxy = peer.proxy;
+    environment = TestEnv.environment(peer.ltmEnvironment());
     config = LtmConfig.load(environment);
     vertx = Vertx.vertx();
     ltm = new Ltm(vertx, config);
@@ -51,14 +51,8 @@ class Ec2WorkerCrashIT extends LtmTestBase {
   @AfterAll
   static void offEc2() {
     closeLtm();
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (ec2 != null) {
-      ec2.close();
-    }
-    if (moto != null) {
-      moto.close();
+    if (peer != null) {
+      peer.close();
     }
   }
 

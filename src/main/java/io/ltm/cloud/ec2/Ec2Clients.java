@@ -1,6 +1,8 @@
 package io.ltm.cloud.ec2;
 
 import io.ltm.config.LtmConfig.Ec2Config;
+import software.amazon.awssdk.awscore.client.builder.AwsAsyncClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -23,19 +25,16 @@ public final class Ec2Clients {
   }
 
   public static Ec2AsyncClient ec2(Ec2Config config) {
-    var builder = Ec2AsyncClient.builder()
-      .region(Region.of(config.region()))
-      .httpClient(http())
-      .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(CALL_TIMEOUT));
-    if (config.endpoint() != null && !config.endpoint().isBlank()) {
-      builder.endpointOverride(URI.create(config.endpoint().trim()));
-    }
-    return builder.build();
+    return configured(Ec2AsyncClient.builder(), config);
   }
 
   public static SsmAsyncClient ssm(Ec2Config config) {
-    var builder = SsmAsyncClient.builder()
-      .region(Region.of(config.region()))
+    return configured(SsmAsyncClient.builder(), config);
+  }
+
+  private static <B extends AwsAsyncClientBuilder<B, C> & AwsClientBuilder<B, C>, C> C configured(B builder,
+                                                                                                 Ec2Config config) {
+    builder.region(Region.of(config.region()))
       .httpClient(http())
       .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(CALL_TIMEOUT));
     if (config.endpoint() != null && !config.endpoint().isBlank()) {
