@@ -12,18 +12,22 @@ instance runner here plays EC2 + cloud-init, running each instance's user-data a
 deploy/ami/ltm-agent-start). The LTM figure then includes RunInstances, the reconciler seeing the instance run and
 the boot script; the ffmpeg baseline is measured in the same run as before.
 
-Usage: bench/start-to-live.py [runs] [--provider local|ec2]   (builds nothing: run `mvn -B -q package -DskipTests`)
-Needs the local MariaDB and RabbitMQ (scripts/ensure-services). Writes bench/results/start-to-live.md
-(start-to-live-ec2.md for ec2).
+Usage: bench/start-to-live.py [runs] [--provider local|ec2] [--smoke]
+(builds nothing: run `mvn -B -q package -DskipTests` first). Needs the local MariaDB and RabbitMQ
+(scripts/ensure-services). Writes bench/results/start-to-live.md (start-to-live-ec2.md for ec2); `--smoke` is one
+run that writes nothing (CI). Each run has its own database, vhost, port and processes, removed at the end.
 """
 import json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--provider")]
 PROVIDER = "ec2" if "--provider=ec2" in sys.argv or ("--provider" in sys.argv and
                                                      sys.argv[sys.argv.index("--provider") + 1] == "ec2") else "local"
-ARGS = [a for a in ARGS if a not in ("local", "ec2")]
-RUNS = int(ARGS[0]) if ARGS else 5
-PORT = 8097
+SMOKE = "--smoke" in ARGS
+ARGS = [a for a in ARGS if a not in ("local", "ec2", "--smoke")]
+RUNS = 1 if SMOKE else int(ARGS[0]) if ARGS else 5
+PORT = None  # chosen free at start
+NAME = f"ltm_bench_{os.getpid()}"
+LOG = f"/tmp/{NAME}.log"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -98,7 +102,7 @@ class Ec2Peer:
         except ImportError:
             raise SystemExit("boto3 (installed with moto) is missing for " + sys.executable)
         self.port = free_port()
-        self.log = open("/tmp/ltm-bench-moto.log", "w")
+        self.log = open(f"/tmp/{NAME}-moto.log", "w")
         self.proc = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(self.port)], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=dict(os.environ, MOTO_ENABLE_AMI_VALIDATION="true"),
                                      start_new_session=True)
@@ -183,65 +187,94 @@ class Ec2Peer:
 
 
 def main():
-    subprocess.run(["mariadb", "-uroot", "-e", "DROP DATABASE IF EXISTS ltm_bench; CREATE DATABASE ltm_bench"], check=True)
-    subprocess.run(["rabbitmqctl", "delete_vhost", "ltm-bench"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sh("rabbitmqctl", "add_vhost", "ltm-bench")
-    sh("rabbitmqctl", "set_permissions", "-p", "ltm-bench", "guest", ".*", ".*", ".*")
+    global PORT
+    PORT = free_port()
+    vhost = NAME.replace("_", "-")
+    subprocess.run(["mariadb", "-uroot", "-e", f"DROP DATABASE IF EXISTS {NAME}; CREATE DATABASE {NAME}"], check=True)
+    sh("rabbitmqctl", "add_vhost", vhost)
+    sh("rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     env = dict(os.environ, LTM_HTTP_PORT=str(PORT), LTM_PUBLIC_URL=f"http://127.0.0.1:{PORT}",
-               LTM_MYSQL_DATABASE="ltm_bench", LTM_RABBITMQ_URI="amqp://guest:guest@127.0.0.1:5672/ltm-bench",
-               LTM_ENV="bench-" + PROVIDER, LTM_AGENT_WORK_DIR="/tmp/ltm-bench-agents")
-    peer = Ec2Peer(env["LTM_ENV"]) if PROVIDER == "ec2" else None
-    if peer:
-        env.update(peer.ltm_env)
-    log = open("/tmp/ltm-bench.log", "w")
-    ltm = subprocess.Popen(["java", "-jar", os.path.join(ROOT, "target", "ltm.jar"), "dev"], env=env, stdout=log,
-                           stderr=subprocess.STDOUT)
+               LTM_MYSQL_DATABASE=NAME, LTM_RABBITMQ_URI=f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
+               LTM_ENV=f"bench-{PROVIDER}-{os.getpid()}", LTM_AGENT_WORK_DIR=f"/tmp/{NAME}-agents")
+    peer = ltm = None
+    ok = False
     try:
-        key = None
-        for _ in range(600):
-            m = re.search(r"Demo API key: (\S+)", open("/tmp/ltm-bench.log").read())
-            if m:
-                key = m.group(1)
-                break
-            time.sleep(0.1)
-        if not key:
-            raise RuntimeError("ltm dev did not start; see /tmp/ltm-bench.log")
-        ltm_times, ffmpeg_times = [], []
-        for i in range(RUNS):
-            ffmpeg_times.append(ffmpeg_first_segment_seconds())
-            sid = api(key, "POST", "/api/v1/orders", {"offerId": "mobile"})["streams"][0]["id"]
-            t0 = time.time()
-            api(key, "POST", f"/api/v1/streams/{sid}/start")
-            wait_state(key, sid, "LIVE")
-            ltm_times.append(time.time() - t0)
-            api(key, "POST", f"/api/v1/streams/{sid}/stop")
-            wait_state(key, sid, "STOPPED")
-            print(f"run {i + 1}: ltm start->LIVE {ltm_times[-1]:.2f} s, ffmpeg alone {ffmpeg_times[-1]:.2f} s")
-        ltm_med, ff_med = statistics.median(ltm_times), statistics.median(ffmpeg_times)
-        load = open("/proc/loadavg").read().split()[:3]
-        command = f"bench/start-to-live.py {RUNS}" + (" --provider ec2" if PROVIDER == "ec2" else "")
-        what = ("LTM on the ec2 provider (moto_server EC2 API, user-data booted by the instance runner)"
-                if PROVIDER == "ec2" else "LTM")
-        report = (f"# Start to live{' on ec2' if PROVIDER == 'ec2' else ''}\n\nCommand: `{command}` on "
-                  f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, load average {' '.join(load)} at the end "
-                  f"(others were working on this machine: figures are noisy).\n\n"
-                  f"| what | median of {RUNS} | runs (s) |\n| --- | --- | --- |\n"
-                  f"| baseline: ffmpeg alone, start to first segment of every rendition | {ff_med:.2f} s | "
-                  f"{', '.join(f'{t:.2f}' for t in ffmpeg_times)} |\n"
-                  f"| {what}: `POST …/start` to stream LIVE (same ladder, preview playable) | {ltm_med:.2f} s | "
-                  f"{', '.join(f'{t:.2f}' for t in ltm_times)} |\n\n"
-                  f"**Ratio LTM / ffmpeg alone: {ltm_med / ff_med:.2f}×** — LTM adds "
-                  f"{ltm_med - ff_med:.2f} s to what ffmpeg itself needs.\n")
-        os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-        name = "start-to-live-ec2.md" if PROVIDER == "ec2" else "start-to-live.md"
-        with open(os.path.join(ROOT, "bench", "results", name), "w") as f:
-            f.write(report)
-        print(report)
+        peer = Ec2Peer(env["LTM_ENV"]) if PROVIDER == "ec2" else None
+        if peer:
+            env.update(peer.ltm_env)
+        ltm = run_ltm(env)
+        measure(ltm)
+        ok = True
     finally:
-        ltm.terminate()
-        ltm.wait(timeout=30)
+        if ltm:
+            ltm.terminate()
+            try:
+                ltm.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                ltm.kill()
         if peer:
             peer.close()
+        subprocess.run(["mariadb", "-uroot", "-e", f"DROP DATABASE IF EXISTS {NAME}"])
+        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(f"/tmp/{NAME}-agents", ignore_errors=True)
+        if ok:  # a failed run keeps its logs to read
+            for log in (LOG, f"/tmp/{NAME}-moto.log"):
+                if os.path.exists(log):
+                    os.remove(log)
+
+
+def run_ltm(env):
+    log = open(LOG, "w")
+    return subprocess.Popen(["java", "-jar", os.path.join(ROOT, "target", "ltm.jar"), "dev"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
+def measure(ltm):
+    key = None
+    for _ in range(600):
+        m = re.search(r"Demo API key: (\S+)", open(LOG).read())
+        if m:
+            key = m.group(1)
+            break
+        if ltm.poll() is not None:
+            break
+        time.sleep(0.1)
+    if not key:
+        raise RuntimeError("ltm dev did not start; see " + LOG)
+    ltm_times, ffmpeg_times = [], []
+    for i in range(RUNS):
+        ffmpeg_times.append(ffmpeg_first_segment_seconds())
+        sid = api(key, "POST", "/api/v1/orders", {"offerId": "mobile"})["streams"][0]["id"]
+        t0 = time.time()
+        api(key, "POST", f"/api/v1/streams/{sid}/start")
+        wait_state(key, sid, "LIVE")
+        ltm_times.append(time.time() - t0)
+        api(key, "POST", f"/api/v1/streams/{sid}/stop")
+        wait_state(key, sid, "STOPPED")
+        print(f"run {i + 1}: ltm start->LIVE {ltm_times[-1]:.2f} s, ffmpeg alone {ffmpeg_times[-1]:.2f} s")
+    ltm_med, ff_med = statistics.median(ltm_times), statistics.median(ffmpeg_times)
+    load = open("/proc/loadavg").read().split()[:3]
+    command = f"bench/start-to-live.py {RUNS}" + (" --provider ec2" if PROVIDER == "ec2" else "")
+    what = ("LTM on the ec2 provider (moto_server EC2 API, user-data booted by the instance runner)"
+            if PROVIDER == "ec2" else "LTM")
+    report = (f"# Start to live{' on ec2' if PROVIDER == 'ec2' else ''}\n\nCommand: `{command}` on "
+              f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, load average {' '.join(load)} at the end "
+              f"(others were working on this machine: figures are noisy).\n\n"
+              f"| what | median of {RUNS} | runs (s) |\n| --- | --- | --- |\n"
+              f"| baseline: ffmpeg alone, start to first segment of every rendition | {ff_med:.2f} s | "
+              f"{', '.join(f'{t:.2f}' for t in ffmpeg_times)} |\n"
+              f"| {what}: `POST …/start` to stream LIVE (same ladder, preview playable) | {ltm_med:.2f} s | "
+              f"{', '.join(f'{t:.2f}' for t in ltm_times)} |\n\n"
+              f"**Ratio LTM / ffmpeg alone: {ltm_med / ff_med:.2f}×** — LTM adds "
+              f"{ltm_med - ff_med:.2f} s to what ffmpeg itself needs.\n")
+    if SMOKE:
+        print(f"smoke: start->LIVE {ltm_med:.2f} s on {PROVIDER} (no results written)")
+        return
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    name = "start-to-live-ec2.md" if PROVIDER == "ec2" else "start-to-live.md"
+    with open(os.path.join(ROOT, "bench", "results", name), "w") as f:
+        f.write(report)
+    print(report)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import io.ltm.db.Database;
 import io.ltm.events.EventBridge;
 import io.ltm.events.EventRelay;
 import io.ltm.events.EventsEndpoint;
+import io.ltm.events.HealthPruner;
 import io.ltm.ingest.IngestEndpoint;
 import io.ltm.ingest.IngestRepository;
 import io.ltm.ingest.IngestService;
@@ -154,6 +155,7 @@ public final class Ltm {
       .compose(v -> vertx.deployVerticle(new JobWorker(pool, config.rabbitmq(), provisioning, new OrderFulfilment(pool),
         streams, transitions)))
       .compose(id -> vertx.deployVerticle(reconciler.get()))
+      .compose(id -> vertx.deployVerticle(new HealthPruner(pool, config.agent().healthRetentionHours() * 3600L)))
       .onFailure(err -> provider.close())
       .mapEmpty();
   }

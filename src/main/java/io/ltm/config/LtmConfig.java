@@ -88,10 +88,10 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
   /**
    * What every agent is told about watching its stream: thumbnail interval, how often a heartbeat becomes a
    * stored {@code stream.health} event, how long a lost input may stay away before the stream FAILS, and the
-   * floor of the unreachable-server fence.
+   * floor of the unreachable-server fence; and how long stored {@code stream.health} events are kept.
    */
   public record AgentConfig(int thumbnailSeconds, int healthEventSeconds, int reconnectWindowSeconds,
-                            int fenceMinSeconds) {
+                            int fenceMinSeconds, int healthRetentionHours) {
   }
 
   /** Environment variable → path in the YAML tree. One table, so the README can list it verbatim. */
@@ -134,7 +134,8 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_THUMBNAIL_SECONDS", "agent.thumbnailSeconds"),
     Map.entry("LTM_HEALTH_EVENT_SECONDS", "agent.healthEventSeconds"),
     Map.entry("LTM_RECONNECT_WINDOW_SECONDS", "agent.reconnectWindowSeconds"),
-    Map.entry("LTM_FENCE_MIN_SECONDS", "agent.fenceMinSeconds"));
+    Map.entry("LTM_FENCE_MIN_SECONDS", "agent.fenceMinSeconds"),
+    Map.entry("LTM_HEALTH_RETENTION_HOURS", "agent.healthRetentionHours"));
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

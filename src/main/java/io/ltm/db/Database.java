@@ -24,7 +24,10 @@ public final class Database {
       .setUser(cfg.user())
       .setPassword(cfg.password())
       .setCharset("utf8mb4")
-      .setCachePreparedStatements(true);
+      .setCachePreparedStatements(true)
+      // A transaction sends the statements that do not depend on each other at once (a purchase: ~10 statements,
+      // four round trips); they still run in the order sent.
+      .setPipeliningLimit(16);
     return MySQLBuilder.pool()
       .with(new PoolOptions().setMaxSize(cfg.poolSize()).setShared(true).setName("ltm-mysql"))
       .withConnectHandler(Database::readCommitted)

@@ -12,6 +12,10 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * The account's event history. Each event gets the account's next {@code seq} under the account row's lock, is
@@ -26,6 +30,8 @@ public final class EventLog {
    * row first ({@code Transactions.inAccount}), so this waits for nobody.
    */
   private static final String NEXT_SEQ = "UPDATE accounts SET event_seq = LAST_INSERT_ID(event_seq + 1) WHERE id = ?";
+  private static final String NEXT_SEQS = "UPDATE accounts SET event_seq = LAST_INSERT_ID(event_seq + ?) WHERE id = ?";
+  private static final String INSERT_MANY = "INSERT INTO events (account_id, seq, type, stream_id, payload) VALUES ";
   private static final String INSERT =
     "INSERT INTO events (account_id, seq, type, stream_id, payload) VALUES (?, ?, ?, ?, ?)";
   private static final String AFTER =
@@ -52,11 +58,47 @@ public final class EventLog {
           .put("streamId", streamId)
           .put("at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
           .mergeIn(fields);
-        return conn.preparedQuery(INSERT).execute(Tuple.of(accountId, seq, type, streamId, event.encode()))
-          .compose(v -> Outbox.add(conn, EventTypes.EVENTS_EXCHANGE, EventTypes.routingKey(accountId, type),
-            "evt_" + accountId + "_" + seq, event))
+        // Both sent at once (the connection pipelines them): one round trip, not two.
+        return Future.all(conn.preparedQuery(INSERT).execute(Tuple.of(accountId, seq, type, streamId, event.encode())),
+            Outbox.add(conn, EventTypes.EVENTS_EXCHANGE, EventTypes.routingKey(accountId, type),
+              "evt_" + accountId + "_" + seq, event))
           .map(event);
       });
+  }
+
+  /** An event still to be numbered: its type, stream (or null) and the fields beside seq, type, accountId, at. */
+  public record Draft(String type, String streamId, JsonObject fields) {
+  }
+
+  /**
+   * Appends several events of one account with three statements whatever their number: one UPDATE takes n
+   * numbers (and, as a transaction's first statement, is its exclusive lock on the account row: see
+   * {@code Transactions}), one multi-row INSERT stores them, one puts them in the outbox.
+   */
+  public static Future<List<JsonObject>> appendAll(SqlConnection conn, String accountId, List<Draft> drafts) {
+    return conn.preparedQuery(NEXT_SEQS).execute(Tuple.of(drafts.size(), accountId)).compose(rows -> {
+      if (rows.rowCount() != 1) {
+        return Future.failedFuture(new IllegalStateException("no account " + accountId));
+      }
+      long last = rows.property(MySQLClient.LAST_INSERTED_ID);
+      String at = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+      List<JsonObject> events = new ArrayList<>();
+      List<Object> values = new ArrayList<>();
+      List<Outbox.Message> messages = new ArrayList<>();
+      long seq = last - drafts.size();
+      for (Draft d : drafts) {
+        seq++;
+        JsonObject event = new JsonObject().put("seq", seq).put("type", d.type()).put("accountId", accountId)
+          .put("streamId", d.streamId()).put("at", at).mergeIn(d.fields());
+        events.add(event);
+        values.addAll(Arrays.asList(accountId, seq, d.type(), d.streamId(), event.encode()));
+        messages.add(new Outbox.Message(EventTypes.EVENTS_EXCHANGE, EventTypes.routingKey(accountId, d.type()),
+          "evt_" + accountId + "_" + seq, event));
+      }
+      String insert = INSERT_MANY + String.join(", ", Collections.nCopies(drafts.size(), "(?, ?, ?, ?, ?)"));
+      return Future.all(conn.preparedQuery(insert).execute(Tuple.from(values)), Outbox.addAll(conn, messages))
+        .map(events);
+    });
   }
 
   /** Events after {@code seq}, oldest first, at most {@code limit}. */

@@ -36,6 +36,20 @@ public class IngestRepository {
                        String thumbnailUrl) {
   }
 
+  /** New streams' ingest settings (their rows already carry the kind) in one multi-row INSERT. */
+  public Future<Void> insertAll(SqlClient client, List<String> streamIds, IngestSettings settings) {
+    List<Object> values = new java.util.ArrayList<>();
+    String cidrs = settings.allowCidrs().isEmpty() ? null : new JsonArray(settings.allowCidrs()).encode();
+    for (String id : streamIds) {
+      values.addAll(java.util.Arrays.asList(id, settings.pullUrl(), settings.srtPassphrase(), cidrs,
+        settings.reconnectWindowSeconds()));
+    }
+    return client.preparedQuery("INSERT INTO stream_ingest (stream_id, pull_url, srt_passphrase, allow_cidrs, "
+        + "reconnect_window_seconds) VALUES " + String.join(", ", java.util.Collections.nCopies(streamIds.size(),
+        "(?, ?, ?, ?, ?)")))
+      .execute(Tuple.from(values)).mapEmpty();
+  }
+
   public Future<Void> save(SqlClient client, String streamId, IngestSettings settings) {
     return client.preparedQuery(UPSERT).execute(Tuple.of(streamId, settings.pullUrl(), settings.srtPassphrase(),
         settings.allowCidrs().isEmpty() ? null : new JsonArray(settings.allowCidrs()).encode(),

@@ -13,6 +13,8 @@ import io.vertx.sqlclient.Tuple;
  * begin here). Idempotent: an order already ACTIVE is left as it is.
  */
 public class OrderFulfilment {
+  private static final String ACTIVATE = "UPDATE orders SET state = 'ACTIVE', updated_at = CURRENT_TIMESTAMP(3) "
+    + "WHERE id = ? AND account_id = ? AND state = 'PENDING'";
   private final Pool pool;
 
   public OrderFulfilment(Pool pool) {
@@ -20,18 +22,11 @@ public class OrderFulfilment {
   }
 
   public Future<Void> fulfil(String accountId, String orderId) {
-    return Transactions.inAccount(pool, accountId, conn -> conn
-      .preparedQuery("SELECT state FROM orders WHERE id = ? AND account_id = ? FOR UPDATE")
+    // One conditional UPDATE both checks and moves: no row matches an order already ACTIVE (a redelivered job).
+    return Transactions.inAccount(pool, accountId, conn -> conn.preparedQuery(ACTIVATE)
       .execute(Tuple.of(orderId, accountId))
-      .compose(rows -> {
-        if (rows.size() == 0 || !"PENDING".equals(rows.iterator().next().getString(0))) {
-          return Future.succeededFuture();
-        }
-        return conn.preparedQuery("UPDATE orders SET state = 'ACTIVE', updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?")
-          .execute(Tuple.of(orderId))
-          .compose(v -> EventLog.append(conn, accountId, EventTypes.ORDER_STATE, null,
-            new JsonObject().put("orderId", orderId).put("state", "ACTIVE").put("previous", "PENDING")))
-          .mapEmpty();
-      }));
+      .compose(rows -> rows.rowCount() == 0 ? Future.<Void>succeededFuture()
+        : EventLog.append(conn, accountId, EventTypes.ORDER_STATE, null,
+          new JsonObject().put("orderId", orderId).put("state", "ACTIVE").put("previous", "PENDING")).mapEmpty()));
   }
 }

@@ -20,6 +20,13 @@ import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import io.ltm.stream.StreamConfigRepository;
+import io.ltm.stream.domain.StreamConfig;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 
 import java.util.List;
 
@@ -33,10 +40,8 @@ public class OrderService {
     + "price_per_hour_cents, currency) VALUES (?, ?, ?, ?, ?, ?, ?)";
   private static final String FIND_ORDER = "SELECT id, offer_id, quantity, state, price_per_hour_cents, currency, "
     + "created_at FROM orders WHERE id = ? AND account_id = ?";
-  private static final String CLAIM_KEY = "INSERT INTO idempotency_keys (account_id, idem_key, request_hash, status, "
-    + "response) VALUES (?, ?, ?, 0, '')";
-  private static final String SAVE_ANSWER =
-    "UPDATE idempotency_keys SET status = ?, response = ? WHERE account_id = ? AND idem_key = ?";
+  private static final String SAVE_KEY = "INSERT INTO idempotency_keys (account_id, idem_key, request_hash, status, "
+    + "response) VALUES (?, ?, ?, ?, ?)";
   private static final String FIND_KEY =
     "SELECT request_hash, status, response FROM idempotency_keys WHERE account_id = ? AND idem_key = ?";
 
@@ -58,24 +63,33 @@ public class OrderService {
   }
 
   public Future<Answer> purchase(String accountId, String idempotencyKey, JsonObject request) {
+    IngestSettings ingestSettings;
     try {
       // Bad input is a 400 before anything is written, idempotency key included.
-      IngestService.settings("input", request.getJsonObject("input"));
+      ingestSettings = IngestService.settings("input", request.getJsonObject("input"));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    if (idempotencyKey == null) {
-      return Transactions.inAccount(pool, accountId, conn -> place(conn, accountId, request)).onSuccess(a -> wakeRelay());
-    }
-    String requestHash = Ids.sha256(request.encode());
-    return Transactions.inAccount(pool, accountId, conn -> conn.preparedQuery(CLAIM_KEY)
-        .execute(Tuple.of(accountId, idempotencyKey, requestHash))
-        .compose(v -> place(conn, accountId, request))
-        .compose(answer -> conn.preparedQuery(SAVE_ANSWER)
-          .execute(Tuple.of(answer.status(), answer.body().encode(), accountId, idempotencyKey))
-          .map(answer)))
+    String offerId = request.getString("offerId");
+    String requestHash = idempotencyKey == null ? null : Ids.sha256(request.encode());
+    return offers.findActiveCached(pool, offerId).compose(offer -> {
+      if (offer == null) {
+        return Future.failedFuture(ApiException.unprocessable("unknown_offer",
+          "there is no offer '" + offerId + "'; GET /api/v1/offers lists them", "offerId"));
+      }
+      // The answer is stored with the key in the purchase's own transaction: a retry finds it or finds nothing.
+      KeySaver key = idempotencyKey == null ? (conn, answer) -> Future.succeededFuture()
+        : (conn, answer) -> conn.preparedQuery(SAVE_KEY)
+        .execute(Tuple.of(accountId, idempotencyKey, requestHash, answer.status(), answer.body().encode())).mapEmpty();
+      return Transactions.run(pool, conn -> place(conn, accountId, offer, ingestSettings, request, key));
+    })
       .onSuccess(a -> wakeRelay())
-      .recover(err -> isDuplicateKey(err) ? replay(accountId, idempotencyKey, requestHash) : Future.failedFuture(err));
+      .recover(err -> idempotencyKey != null && isDuplicateKey(err)
+        ? replay(accountId, idempotencyKey, requestHash) : Future.failedFuture(err));
+  }
+
+  private interface KeySaver {
+    Future<Void> save(SqlConnection conn, Answer answer);
   }
 
   public Future<JsonObject> get(String accountId, String orderId) {
@@ -96,50 +110,52 @@ public class OrderService {
     });
   }
 
-  private Future<Answer> place(SqlConnection conn, String accountId, JsonObject request) {
-    String offerId = request.getString("offerId");
+  /**
+   * The purchase's transaction. Its first statement numbers the events (and so locks the account row
+   * exclusively: {@code Transactions}); every other statement is then sent at once (the connection pipelines
+   * them) and they are multi-row: about ten statements and four round trips whatever the quantity. The answer
+   * is built from what was written, not read back.
+   */
+  private Future<Answer> place(SqlConnection conn, String accountId, Offer offer, IngestSettings ingestSettings,
+                               JsonObject request, KeySaver key) {
     int quantity = request.getInteger("quantity", 1);
-    IngestSettings ingestSettings = IngestService.settings("input", request.getJsonObject("input"));
-    String inputKind = ingestSettings.kind();
     String baseName = request.getString("name");
-    return offers.findActive(conn, offerId).compose(offer -> {
-      if (offer == null) {
-        return Future.failedFuture(ApiException.unprocessable("unknown_offer",
-          "there is no offer '" + offerId + "'; GET /api/v1/offers lists them", "offerId"));
-      }
-      String orderId = Ids.newId("ord");
-      int total = offer.pricePerHourCents() * quantity;
-      JsonArray created = new JsonArray();
-      Future<Void> chain = conn.preparedQuery(INSERT_ORDER)
-        .execute(Tuple.of(orderId, accountId, offerId, quantity, "PENDING", total, offer.currency()))
-        .compose(v -> EventLog.append(conn, accountId, EventTypes.ORDER_STATE, null,
-          new JsonObject().put("orderId", orderId).put("state", "PENDING")))
-        .mapEmpty();
-      for (int i = 1; i <= quantity; i++) {
-        String name = (baseName == null ? offer.name() : baseName) + (quantity > 1 ? " #" + i : "");
-        Stream stream = new Stream(Ids.newId("str"), accountId, orderId, offerId, name, StreamState.CREATED, null, 0,
-          inputKind, Ids.random(24), offer.renditions(), null, null, null, null, null, 1);
-        chain = chain.compose(v -> streams.insert(conn, stream))
-          .compose(v -> ingest.save(conn, stream.id(), ingestSettings))
-          .compose(v -> EventLog.append(conn, accountId, EventTypes.STREAM_STATE, stream.id(),
-            new JsonObject().put("state", "CREATED").put("previous", null).put("detail", new JsonObject())))
-          .compose(v -> streams.findForAccount(conn, accountId, stream.id()))
-          .map(s -> {
-            created.add(s.toJson());
-            return null;
-          });
-      }
-      return chain
-        .compose(v -> Job.of(Job.ORDER_PLACED, accountId, orderId, 0).enqueue(conn))
-        .map(v -> new Answer(201, new JsonObject()
-          .put("id", orderId)
-          .put("offerId", offerId)
-          .put("quantity", quantity)
-          .put("state", "PENDING")
-          .put("pricePerHourCents", total)
-          .put("currency", offer.currency())
-          .put("streams", created)));
-    });
+    String orderId = Ids.newId("ord");
+    int total = offer.pricePerHourCents() * quantity;
+    LocalDateTime now = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS);
+    StreamConfig first = StreamConfigRepository.fromOffer(offer.renditions());
+    JsonArray ladder = StreamConfigRepository.ladderJson(first);
+    List<Stream> created = new ArrayList<>();
+    List<EventLog.Draft> events = new ArrayList<>();
+    events.add(new EventLog.Draft(EventTypes.ORDER_STATE, null,
+      new JsonObject().put("orderId", orderId).put("state", "PENDING")));
+    for (int i = 1; i <= quantity; i++) {
+      String name = (baseName == null ? offer.name() : baseName) + (quantity > 1 ? " #" + i : "");
+      Stream stream = new Stream(Ids.newId("str"), accountId, orderId, offer.id(), name, StreamState.CREATED, null, 0,
+        ingestSettings.kind(), Ids.random(24), ladder, null, null, null, now, now, 1);
+      created.add(stream);
+      events.add(new EventLog.Draft(EventTypes.STREAM_STATE, stream.id(), new JsonObject().put("state", "CREATED")
+        .putNull("previous").put("allowedActions", stream.toJson().getJsonArray("allowedActions"))
+        .put("detail", new JsonObject())));
+    }
+    JsonArray streamsJson = new JsonArray();
+    created.forEach(st -> streamsJson.add(st.toJson()));
+    Answer answer = new Answer(201, new JsonObject()
+      .put("id", orderId)
+      .put("offerId", offer.id())
+      .put("quantity", quantity)
+      .put("state", "PENDING")
+      .put("pricePerHourCents", total)
+      .put("currency", offer.currency())
+      .put("streams", streamsJson));
+    Future<List<JsonObject>> numbered = EventLog.appendAll(conn, accountId, events);
+    Future<Void> claimed = key.save(conn, answer);
+    Future<?> order = conn.preparedQuery(INSERT_ORDER)
+      .execute(Tuple.of(orderId, accountId, offer.id(), quantity, "PENDING", total, offer.currency()));
+    Future<Void> rows = streams.insertAll(conn, created, first, "purchase of offer " + offer.id());
+    Future<Void> inputs = ingest.insertAll(conn, created.stream().map(Stream::id).toList(), ingestSettings);
+    Future<Void> job = Job.of(Job.ORDER_PLACED, accountId, orderId, 0).enqueue(conn);
+    return Future.all(List.of(numbered, claimed, order, rows, inputs, job)).map(answer);
   }
 
   /** A key seen before: the same request gets the first answer; a different one is a client mistake (422). */

@@ -17,6 +17,7 @@ import java.util.List;
 public class StreamConfigRepository {
   private static final String INSERT = "INSERT INTO stream_configs (stream_id, version, config, reason) "
     + "VALUES (?, ?, ?, ?)";
+  private static final String INSERT_MANY = "INSERT INTO stream_configs (stream_id, version, config, reason) VALUES ";
   private static final String ONE = "SELECT version, config, reason, created_at FROM stream_configs "
     + "WHERE stream_id = ? AND version = ?";
   private static final String ALL = "SELECT version, config, reason, created_at FROM stream_configs "
@@ -29,6 +30,28 @@ public class StreamConfigRepository {
       return StreamConfigJson.toJson(config).put("version", version).put("reason", reason)
         .put("createdAt", Stream.utc(createdAt));
     }
+  }
+
+  /** A new stream's version 1, for {@link #insertAll}. */
+  public record First(String streamId, StreamConfig config, String reason) {
+  }
+
+  /**
+   * Version 1 of new streams in one multi-row INSERT; their rows already name it current (config_version 1,
+   * with the same ladder: see {@link #ladderJson}).
+   */
+  Future<Void> insertFirst(SqlConnection conn, List<First> firsts) {
+    List<Object> values = new ArrayList<>();
+    for (First f : firsts) {
+      values.addAll(List.of(f.streamId(), 1, StreamConfigJson.toJson(f.config()).encode(), f.reason()));
+    }
+    return conn.preparedQuery(INSERT_MANY + String.join(", ", java.util.Collections.nCopies(firsts.size(),
+      "(?, ?, ?, ?)"))).execute(Tuple.from(values)).mapEmpty();
+  }
+
+  /** The ladder as a stream row stores it once {@code config} is its current version. */
+  public static JsonArray ladderJson(StreamConfig config) {
+    return StreamConfigJson.toJson(config).getJsonArray("renditions");
   }
 
   /** Writes {@code version} and makes it the stream's current configuration. */
@@ -56,7 +79,7 @@ public class StreamConfigRepository {
   }
 
   /** A purchased stream's version 1: the offer's ladder, HLS only. */
-  static StreamConfig fromOffer(JsonArray offerLadder) {
+  public static StreamConfig fromOffer(JsonArray offerLadder) {
     return new StreamConfig(null, StreamConfigJson.ladder(offerLadder), StreamConfig.Outputs.DEFAULT);
   }
 

@@ -17,6 +17,8 @@ public class StreamRepository {
   private final StreamConfigRepository configs = new StreamConfigRepository();
   private static final String INSERT = "INSERT INTO streams (id, account_id, order_id, offer_id, name, state, "
     + "input_kind, stream_key, renditions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT_MANY = "INSERT INTO streams (id, account_id, order_id, offer_id, name, state, "
+    + "input_kind, stream_key, renditions, created_at, updated_at, config_version) VALUES ";
   private static final String BY_ACCOUNT = "SELECT " + Stream.COLUMNS + " FROM streams WHERE account_id = ? "
     + "AND state <> 'DELETED' ORDER BY created_at, id";
   private static final String ONE_FOR_ACCOUNT = "SELECT " + Stream.COLUMNS + " FROM streams WHERE id = ? "
@@ -38,6 +40,25 @@ public class StreamRepository {
     return conn.preparedQuery(INSERT).execute(Tuple.from(List.of(s.id(), s.accountId(), s.orderId(), s.offerId(),
         s.name(), s.state().name(), s.inputKind(), s.streamKey(), s.renditions().encode())))
       .compose(v -> configs.save(conn, s.id(), 1, first, "purchase of offer " + s.offerId()));
+  }
+
+  /**
+   * New streams of one purchase in two multi-row INSERTs (streams, and their configuration version 1), sent
+   * together. The rows carry exactly what the {@link Stream} objects say, so the caller can answer with them
+   * without reading them back.
+   */
+  public Future<Void> insertAll(SqlConnection conn, List<Stream> list, StreamConfig first, String reason) {
+    List<Object> values = new ArrayList<>();
+    List<StreamConfigRepository.First> firsts = new ArrayList<>();
+    for (Stream s : list) {
+      values.addAll(List.of(s.id(), s.accountId(), s.orderId(), s.offerId(), s.name(), s.state().name(), s.inputKind(),
+        s.streamKey(), s.renditions().encode(), s.createdAt(), s.updatedAt()));
+      firsts.add(new StreamConfigRepository.First(s.id(), first, reason));
+    }
+    String insert = INSERT_MANY + String.join(", ", java.util.Collections.nCopies(list.size(),
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"));
+    return Future.all(conn.preparedQuery(insert).execute(Tuple.from(values)), configs.insertFirst(conn, firsts))
+      .mapEmpty();
   }
 
   public Future<List<Stream>> listForAccount(Pool pool, String accountId) {

@@ -45,7 +45,7 @@ class LtmConfigTest {
     new RabbitConfig("amqp://guest:guest@127.0.0.1:5672", 8, 5),
     new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast", 5, 60),
     new DevConfig("Demo account", "demo@ltm.local"),
-    new AgentConfig(10, 5, 60, 30),
+    new AgentConfig(10, 5, 60, 30, 24),
     new Ec2Config("us-east-1", "", "", List.of(), List.of(), "", "", 16, Map.of(), "on-demand"),
     new MachinesConfig(Map.of("default", List.of("c6i.large", "c5.large"),
       "hd-abr", List.of("c6i.2xlarge", "c5.2xlarge"), "sd-abr", List.of("c6i.xlarge", "c5.xlarge"),
@@ -190,7 +190,7 @@ class LtmConfigTest {
       new RabbitConfig("amqp://mq:5672", 2, 3),
       new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster", 5, 60),
       new DevConfig("Nobody", "nobody@example.com"),
-      new AgentConfig(10, 5, 60, 30), DEFAULTS.ec2(), DEFAULTS.machines()));
+      new AgentConfig(10, 5, 60, 30, 24), DEFAULTS.ec2(), DEFAULTS.machines()));
   }
 
   @Test

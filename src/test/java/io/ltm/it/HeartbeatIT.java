@@ -80,4 +80,37 @@ class HeartbeatIT extends LtmTestBase {
       .as("launches by provider with latency")
       .containsPattern("ltm_machine_launch_seconds_count\\{outcome=\"ok\",provider=\"local\"} [1-9]");
   }
+
+  /**
+   * stream.health events older than the retention (the default, 24 h) are pruned in batches; every other event,
+   * however old, and fresh health figures stay: a replaying browser still gets the account's history.
+   */
+  @Test
+  @Order(3)
+  void healthEventsOlderThanTheRetentionArePrunedAndNothingElse() {
+    String key = newAccountKey("health-retention");
+    String accountId = api(key).get("/api/v1/me").json().getString("accountId");
+    StringBuilder rows = new StringBuilder();
+    int old = 1200;
+    for (int seq = 1; seq <= old; seq++) {
+      rows.append(seq == 1 ? "" : ",").append("('").append(accountId).append("',").append(seq)
+        .append(",'stream.health',NULL,'{}',CURRENT_TIMESTAMP(3) - INTERVAL 25 HOUR)");
+    }
+    Await.result(ltm.pool().query("INSERT INTO events (account_id, seq, type, stream_id, payload, created_at) VALUES "
+      + rows + ", ('" + accountId + "'," + (old + 1) + ",'stream.state',NULL,'{}',CURRENT_TIMESTAMP(3) - INTERVAL 30 DAY)"
+      + ", ('" + accountId + "'," + (old + 2) + ",'stream.health',NULL,'{}',CURRENT_TIMESTAMP(3) - INTERVAL 23 HOUR)")
+      .execute());
+
+    Await.result(vertx.deployVerticle(new io.ltm.events.HealthPruner(ltm.pool(),
+      config.agent().healthRetentionHours() * 3600L)));
+
+    Await.until("old health events to be pruned", Duration.ofSeconds(60), () ->
+      count("SELECT COUNT(*) FROM events WHERE account_id = '" + accountId + "' AND type = 'stream.health' "
+        + "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL 24 HOUR") == 0 ? true : null);
+    assertThat(config.agent().healthRetentionHours()).isEqualTo(24);
+    assertThat(count("SELECT COUNT(*) FROM events WHERE account_id = '" + accountId + "' AND type = 'stream.state'"))
+      .as("other events are history: kept").isEqualTo(1);
+    assertThat(count("SELECT COUNT(*) FROM events WHERE account_id = '" + accountId + "' AND type = 'stream.health'"))
+      .as("health figures younger than the retention stay").isEqualTo(1);
+  }
 }

@@ -1,0 +1,172 @@
+"""What every control-plane benchmark shares: its own database, vhost, ports and processes, the LTM jar, the
+bench's Java helpers, percentiles, and the results file. Everything a bench starts is stopped by `Bench.close`,
+which runs on exit, on an exception and on SIGTERM/SIGINT."""
+import atexit, hashlib, json, os, secrets, shutil, signal, socket, subprocess, sys, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+JAR = os.path.join(ROOT, "target", "ltm.jar")
+BENCH_CLASSES = os.path.join(ROOT, "target", "bench-classes")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load():
+    """The machine's load averages (1, 5, 15 min) and its CPU count: recorded beside every figure."""
+    with open("/proc/loadavg") as f:
+        one, five, fifteen = f.read().split()[:3]
+    return f"load average {one}, {five}, {fifteen} on {os.cpu_count()} cores"
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(p / 100.0 * len(s) + 0.5)) - 1))]
+
+
+def sql(database, statement):
+    out = subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-N", "-B", database, "-e", statement],
+                         check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def ensure_ready(smoke):
+    """wrk from Debian, the local services, the jar and the bench's own Java helpers."""
+    if shutil.which("wrk") is None:
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", "wrk"], check=True,
+                       stdout=subprocess.DEVNULL)
+    subprocess.run(["bash", os.path.join(ROOT, "scripts", "ensure-services")], check=True, stdout=subprocess.DEVNULL)
+    if not os.path.exists(JAR):
+        subprocess.run(["mvn", "-B", "-q", "package", "-DskipTests"], cwd=ROOT, check=True)
+    sources = [os.path.join(ROOT, "bench", "java", f) for f in os.listdir(os.path.join(ROOT, "bench", "java"))]
+    stamp = os.path.join(BENCH_CLASSES, ".built")
+    newest = max(os.path.getmtime(p) for p in sources + [JAR])
+    if not os.path.exists(stamp) or os.path.getmtime(stamp) < newest:
+        shutil.rmtree(BENCH_CLASSES, ignore_errors=True)
+        os.makedirs(BENCH_CLASSES)
+        subprocess.run(["javac", "-nowarn", "-cp", JAR, "-d", BENCH_CLASSES] + sources, check=True)
+        open(stamp, "w").close()
+
+
+class Bench:
+    """One run's private world: database ltm_bench_<name>_<checkout>, vhost of the same name, free ports."""
+
+    def __init__(self, name):
+        checkout = hashlib.sha1(ROOT.encode()).hexdigest()[:8]
+        self.name = name
+        self.database = f"ltm_bench_{name.replace('-', '_')}_{checkout}"
+        self.vhost = f"ltm-bench-{name}-{checkout}"
+        self.workdir = f"/tmp/ltm-bench-{name}-{checkout}"
+        self.processes = []
+        self.closed = False
+        atexit.register(self.close)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: sys.exit(130))
+        subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-e",
+                        f"DROP DATABASE IF EXISTS {self.database}; CREATE DATABASE {self.database} CHARACTER SET utf8mb4"],
+                       check=True)
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", self.vhost], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.makedirs(self.workdir, exist_ok=True)
+
+    def start(self, what, cmd, env=None, log_name=None):
+        log = open(os.path.join(self.workdir, (log_name or what) + ".log"), "w")
+        proc = subprocess.Popen(cmd, env=dict(os.environ, **(env or {})), stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.processes.append((what, proc))
+        return proc
+
+    def ltm(self, role="dev", heap="1g", extra_env=None, jvm_args=()):
+        """Starts `ltm <role>` against this bench's database and vhost on a free port; returns its base URL."""
+        port = free_port()
+        env = {"LTM_HTTP_PORT": str(port), "LTM_HTTP_HOST": "127.0.0.1", "LTM_PUBLIC_URL": f"http://127.0.0.1:{port}",
+               "LTM_MYSQL_DATABASE": self.database,
+               "LTM_RABBITMQ_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+               "LTM_ENV": f"bench-{self.name}", "LTM_AGENT_WORK_DIR": os.path.join(self.workdir, "agents")}
+        env.update(extra_env or {})
+        self.start("ltm", ["java", f"-Xmx{heap}", *jvm_args, "-jar", JAR, role], env)
+        wait_http(f"http://127.0.0.1:{port}/ready", 120, self.workdir)
+        return f"http://127.0.0.1:{port}"
+
+    def java(self, what, main, args, heap="512m", env=None):
+        return self.start(what, ["java", f"-Xmx{heap}", "-cp", f"{JAR}:{BENCH_CLASSES}", main, *map(str, args)], env)
+
+    def accounts(self, n):
+        """n accounts with an API key each, written as LTM writes them (key hashed, prefix to find it)."""
+        keys, rows_a, rows_k = [], [], []
+        for i in range(n):
+            acc = "acc_bench" + secrets.token_hex(6)
+            prefix = secrets.token_hex(5)
+            key = f"ltm_{prefix}_{secrets.token_hex(16)}"
+            rows_a.append(f"('{acc}', 'bench {i}', 'bench-{i}-{acc}@example.test')")
+            rows_k.append(f"('key_{acc}', '{acc}', '{prefix}', '{hashlib.sha256(key.encode()).hexdigest()}', 'bench')")
+            keys.append((acc, key))
+        for chunk in range(0, n, 500):
+            sql(self.database, "INSERT INTO accounts (id, name, email) VALUES " + ",".join(rows_a[chunk:chunk + 500]))
+            sql(self.database, "INSERT INTO api_keys (id, account_id, prefix, key_hash, label) VALUES "
+                + ",".join(rows_k[chunk:chunk + 500]))
+        return keys
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        for what, proc in reversed(self.processes):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                    proc.wait(20)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+        subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-e", f"DROP DATABASE IF EXISTS {self.database}"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        if os.environ.get("BENCH_KEEP_LOGS") is None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def wait_http(url, seconds, logdir=None):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except Exception:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer 200 within {seconds} s (logs in {logdir})")
+
+
+def metrics(base):
+    """/metrics as {name{labels}: value}."""
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            try:
+                out[name] = float(value)
+            except ValueError:
+                pass
+    return out
+
+
+def write_results(name, title, command, lines):
+    path = os.path.join(ROOT, "bench", "results", name + ".md")
+    with open(path, "w") as f:
+        f.write(f"# {title}\n\nCommand: `{command}` on {time.strftime('%Y-%m-%d %H:%M')}, {load()} at the end "
+                "(others were using the machine unless the load is below 0.5).\n\n")
+        f.write("\n".join(lines) + "\n")
+    return path

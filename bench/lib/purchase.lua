@@ -1,0 +1,53 @@
+-- wrk script for bench/purchase: POST /api/v1/orders round-robin over the accounts' keys (BENCH_KEYS, comma
+-- separated), optionally paced to BENCH_RATE requests/s in total (BENCH_CONNECTIONS connections), counting 5xx.
+local keys = {}
+for k in string.gmatch(os.getenv("BENCH_KEYS") or "none", "[^,]+") do keys[#keys + 1] = k end
+local rate = tonumber(os.getenv("BENCH_RATE") or "0")
+local connections = tonumber(os.getenv("BENCH_CONNECTIONS") or "1")
+local body = '{"offerId":"mobile","quantity":1}'
+local threads = {}
+local i = 0
+local fivexx = 0
+local statuses = {}
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  i = id
+end
+
+function request()
+  i = i + 1
+  local key = keys[(i % #keys) + 1]
+  return wrk.format("POST", "/api/v1/orders",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}, body)
+end
+
+function delay()
+  if rate > 0 then
+    -- each connection sends one request every connections/rate seconds, with some jitter
+    local interval = 1000.0 * connections / rate
+    return math.random(math.floor(interval * 0.5), math.floor(interval * 1.5))
+  end
+  return 0
+end
+
+function response(status, headers, body)
+  if status >= 500 then fivexx = fivexx + 1 end
+  if status ~= 201 then statuses[status] = (statuses[status] or 0) + 1 end
+end
+
+function done(summary, latency, requests)
+  local total5xx = 0
+  local other = {}
+  for _, t in ipairs(threads) do
+    total5xx = total5xx + (t:get("fivexx") or 0)
+  end
+  io.write(string.format("BENCH_JSON {\"requests\": %d, \"seconds\": %.3f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, " ..
+    "\"fivexx\": %d, \"errors\": %d}\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000.0, latency:percentile(99) / 1000.0,
+    total5xx, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
