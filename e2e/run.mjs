@@ -4,7 +4,8 @@
 // stops LTM, and prints `e2e: N passed, N failed`. Exits non-zero when anything failed.
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +119,36 @@ function reapAgents() {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** nginx with WebDAV (PUT/DELETE behind basic auth, GET open) on a free port, in a folder of its own. */
+async function startDav() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ltm-e2e-dav-'));
+  const port = await freePort();
+  const password = `pw-${Date.now()}`;
+  mkdirSync(path.join(dir, 'www'));
+  writeFileSync(path.join(dir, 'htpasswd'), `ltm:{PLAIN}${password}\n`);
+  const root = process.getuid && process.getuid() === 0;
+  writeFileSync(path.join(dir, 'nginx.conf'), `${root ? 'user root root;\n' : ''}daemon off;\nmaster_process off;
+pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 128; }
+http { access_log off; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/f;
+  uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
+  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+  server { listen 127.0.0.1:${port}; root ${dir}/www;
+    location / { dav_methods PUT DELETE; create_full_put_path on; client_max_body_size 64m;
+      add_header Access-Control-Allow-Origin * always;
+      limit_except GET HEAD OPTIONS { auth_basic ltm; auth_basic_user_file ${dir}/htpasswd; } } } }
+`);
+  const proc = spawn('/usr/sbin/nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  await until('nginx to listen', () => new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  }), 15_000);
+  return {
+    url: `http://127.0.0.1:${port}/cdn`,
+    password,
+    stop() { proc.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
 
 async function snap(page, name) {
   shot++;
@@ -410,6 +441,47 @@ async function runTests() {
     assert(first && second && first !== second, `keys ${first} then ${second}`);
     await a.waitForSelector('[data-testid=previous-key]:has-text("keeps working until")');
     await snap(a, 'stream-key-rotated');
+  });
+
+  await test('an http-put CDN profile, checked and chosen: the stream plays from the CDN URL', async () => {
+    const dav = await startDav();
+    try {
+      await a.goto(`${base}/#/cdn`);
+      await a.fill('form[data-testid=cdn-form] [name=name]', 'e2e dav');
+      await a.selectOption('form[data-testid=cdn-form] [name=kind]', 'http-put');
+      await a.fill('form[data-testid=cdn-form] [name=url]', dav.url);
+      await a.selectOption('form[data-testid=cdn-form] [name=authType]', 'basic');
+      await a.fill('form[data-testid=cdn-form] [name=username]', 'ltm');
+      await a.fill('form[data-testid=cdn-form] [name=password]', 'wrong');
+      await a.click('form[data-testid=cdn-form] button[type=submit]');
+      // A wrong password is named next to its field and nothing is stored.
+      await a.waitForSelector('form[data-testid=cdn-form] [data-error-for=password]:has-text("refused")');
+      await a.fill('form[data-testid=cdn-form] [name=password]', dav.password);
+      await a.click('form[data-testid=cdn-form] button[type=submit]');
+      await a.waitForSelector('[data-testid=cdn-created]:has-text("Checked and created")');
+      const row = await a.waitForSelector('[data-testid=cdn-profiles] tr:has-text("e2e dav")');
+      const profileId = await row.getAttribute('data-profile-id');
+      assert(!(await a.content()).includes(dav.password), 'the page shows the CDN password');
+      await snap(a, 'cdn-profile');
+      const id = await buy(a, 'mobile');
+      await a.waitForSelector(`[data-testid=cdn-primary] option[value="${profileId}"]`, { state: 'attached' });
+      await a.selectOption('[data-testid=cdn-primary]', profileId);
+      await a.click('form[data-testid=config-form] button[type=submit]');
+      await a.waitForSelector('[data-testid=config-saved]:has-text("version 2")');
+      await a.click('.stream-page button[data-action=start]');
+      await badgeIs(a, 'LIVE');
+      const playback = await (await a.waitForSelector(`[data-testid=playback-url]:has-text("${dav.url}")`)).textContent();
+      await until('the player to load the CDN URL', () => a.evaluate((u) =>
+        (document.querySelector('[data-testid=video]').dataset.src || '').startsWith(u), dav.url), 30_000);
+      await videoAdvances(a);
+      await a.waitForSelector('[data-testid=health-cdn-primary]', { timeout: 30_000 });
+      await snap(a, 'cdn-playing');
+      assert(playback.includes(id), `playback URL ${playback} names the stream`);
+      await a.click('.stream-page button[data-action=stop]');
+      await badgeIs(a, 'STOPPED');
+    } finally {
+      dav.stop();
+    }
   });
 
   await test('sign out ends the session: the API and the event bridge refuse it', async () => {

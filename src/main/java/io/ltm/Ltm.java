@@ -7,6 +7,10 @@ import io.ltm.account.Sessions;
 import io.ltm.account.Usage;
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
+import io.ltm.cdn.CdnProfileRepository;
+import io.ltm.cdn.CdnProfileService;
+import io.ltm.cdn.CdnProfilesEndpoint;
+import io.ltm.cdn.SecretBox;
 import io.ltm.cloud.AgentCalls;
 import io.ltm.cloud.AgentCallsEndpoint;
 import io.ltm.cloud.CloudProvider;
@@ -113,8 +117,11 @@ public final class Ltm {
     EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions);
     bridge.registerReplay();
     bridge.registerResync();
+    String key = config.cdn().secretKey();
+    CdnProfileService cdnProfiles = new CdnProfileService(vertx, pool, new CdnProfileRepository(),
+      key == null || key.isBlank() ? null : new SecretBox(key));
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(new AgentCalls(vertx, pool, config, machines, streams,
-      transitions, configs));
+      transitions, configs, cdnProfiles));
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
     return vertx.executeBlocking(PresetCatalog::load).compose(presets -> {
       List<io.ltm.http.Endpoint> endpoints = List.of(
@@ -123,7 +130,8 @@ public final class Ltm {
         new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams), config.machines()),
         new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
         new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
-          new EncoderProbe(vertx))),
+          new EncoderProbe(vertx), cdnProfiles)),
+        new CdnProfilesEndpoint(cdnProfiles),
         new EventsEndpoint(pool),
         new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
       apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys, sessions), endpoints, bridge,

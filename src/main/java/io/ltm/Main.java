@@ -48,7 +48,8 @@ public final class Main {
         int applied = Database.migrateBlocking(config.mysql());
         LOG.info("{} migration(s) applied", applied);
       }
-      case "dev", "server", "worker" -> run(role, config);
+      case "dev" -> run(role, DevSecretKey.ensure(config));
+      case "server", "worker" -> run(role, config);
       case "account" -> account(rest, config);
       default -> {
         System.err.println(USAGE);

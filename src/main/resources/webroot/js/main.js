@@ -10,6 +10,7 @@ import { streamsView } from './views/streams.js';
 import { catalogView } from './views/catalog.js';
 import { streamView } from './views/stream.js';
 import { accountView } from './views/account.js';
+import { cdnView } from './views/cdn.js';
 
 window.ltmConsole = {
   killSocket: (holdMs) => app.bus && app.bus.kill(holdMs),
@@ -159,6 +160,7 @@ function route() {
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('current', a.dataset.nav === name);
   if (name === 'catalog') app.view = catalogView();
   else if (name === 'account') app.view = accountView();
+  else if (name === 'cdn') app.view = cdnView();
   else if (name === 'streams' && id) app.view = streamView(id);
   else app.view = streamsView();
   app.view.refresh();

@@ -40,6 +40,7 @@ public final class AgentVerticle extends VerticleBase {
   private FfmpegSupervisor ffmpeg;
   private HomeReporter reporter;
   private HealthSampler health;
+  private DeliveryManager delivery;
   private long thumbnailTimer = -1;
   private long sampleTimer = -1;
   private boolean stopping;
@@ -77,11 +78,17 @@ public final class AgentVerticle extends VerticleBase {
         ingest = started;
         ffmpeg = new FfmpegSupervisor(vertx, context, pipeline, hlsDir, ingest, thumbnails.file(),
           (state, reason) -> report(state, reason), this::fail);
-        health = new HealthSampler(vertx, pipeline, hlsDir, ingest, ffmpeg, null);
+        delivery = new DeliveryManager(vertx, context, pipeline, hlsDir, previewUrl(), this::cdnSwitched);
+        health = new HealthSampler(vertx, pipeline, hlsDir, ingest, ffmpeg, delivery::health);
         reporter = new HomeReporter(vertx, home, pipeline, health::current,
           answer -> ingest.adoptKeys(answer), this::finish);
-        return ffmpeg.start();
+        // A CDN that refuses our credentials fails the start with its reason, before any encoding.
+        return delivery.start().recover(err -> {
+          fail(err.getMessage());
+          return Future.failedFuture(err);
+        });
       })
+      .compose(v -> ffmpeg.start())
       .onSuccess(v -> {
         reporter.startHeartbeats();
         sampleTimer = vertx.setPeriodic(reporter.heartbeatMs(), id -> health.sample());
@@ -129,8 +136,17 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
+  /** The active CDN changed: the server records it, switches playbackUrl and tells the browsers. */
+  private void cdnSwitched(DeliveryManager.Switch s) {
+    reporter.announceCdn(new JsonObject().put("active", s.active()).put("activeName", s.activeName())
+      .put("previous", s.previous()).put("reason", s.reason()).put("playbackUrl", s.playbackUrl()));
+  }
+
   private Future<Void> report(String state, String reason) {
     JsonObject body = new JsonObject().put("state", state).put("previewUrl", previewUrl());
+    if (delivery != null && !"FAILED".equals(state)) {
+      body.put("playbackUrl", delivery.playbackUrl()).put("activeCdn", delivery.activeId());
+    }
     if (ingest.listens()) {
       body.put("ingestUrl", ingest.ingestUrl(pipeline.advertisedHost()));
     }
@@ -158,7 +174,10 @@ public final class AgentVerticle extends VerticleBase {
     if (reporter != null) {
       reporter.stop();
     }
-    Future<?> ffmpegGone = ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
+    // Deliveries first: an RTMP push that sees its ffmpeg end now knows it was asked to.
+    Future<?> deliveryGone = delivery == null ? Future.succeededFuture() : delivery.stop();
+    Future<?> encoderGone = ffmpeg == null ? Future.succeededFuture() : ffmpeg.stop();
+    Future<?> ffmpegGone = Future.all(deliveryGone, encoderGone);
     return ingest == null ? ffmpegGone : ffmpegGone.eventually(() -> ingest.close());
   }
 

@@ -215,6 +215,12 @@ public final class FfmpegCommand {
     hls.put("hls_time", String.valueOf(pipeline.hls().segmentSeconds()));
     hls.put("hls_list_size", String.valueOf(pipeline.hls().listSize()));
     hls.put("hls_flags", "delete_segments+independent_segments");
+    if (!pipeline.delivery().onlyOrigin()) {
+      // Delivered to a CDN: segment numbers keep growing across ffmpeg restarts (a CDN caches a segment for a day,
+      // so a name must never be reused), and ffmpeg keeps a window's worth of old files for a CDN that lags.
+      hls.put("hls_start_number_source", "epoch");
+      hls.put("hls_delete_threshold", String.valueOf(pipeline.hls().listSize()));
+    }
     if (fmp4) {
       hls.put("hls_segment_type", FMP4);
     }

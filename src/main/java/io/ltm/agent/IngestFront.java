@@ -18,6 +18,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -30,6 +31,9 @@ import java.util.function.Predicate;
 abstract class IngestFront {
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestFront.class);
+  /** How long an encoder that arrives before ffmpeg listens is held. */
+  static final long INNER_CONNECT_MS = 10_000;
+  static final long INNER_RETRY_MS = 200;
 
   protected final Vertx vertx;
   protected final int innerPort;
@@ -118,13 +122,30 @@ abstract class IngestFront {
         return;
       }
       publisher.pause();
+      boolean[] gone = {false};
+      publisher.closeHandler(v -> gone[0] = true);
+      connectInner(publisher, gone, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(INNER_CONNECT_MS));
+    }
+
+    /**
+     * The stream is READY as soon as ffmpeg is forked, but ffmpeg needs a moment (seconds on a busy machine) before
+     * it listens: an encoder that arrives first is held, not hung up on, until ffmpeg listens or the wait runs out
+     * (then ffmpeg is busy with another publisher or restarting, and the encoder retries).
+     */
+    private void connectInner(NetSocket publisher, boolean[] gone, long deadlineNanos) {
       client.connect(innerPort, "127.0.0.1").onComplete(ar -> {
-        if (ar.failed()) {
-          // ffmpeg is busy with another publisher or restarting: the encoder retries.
+        if (gone[0]) {
+          // The encoder hung up while it waited.
+          if (ar.succeeded()) {
+            ar.result().close();
+          }
+        } else if (ar.succeeded()) {
+          relay(publisher, ar.result());
+        } else if (System.nanoTime() < deadlineNanos) {
+          vertx.setTimer(INNER_RETRY_MS, id -> connectInner(publisher, gone, deadlineNanos));
+        } else {
           publisher.close();
-          return;
         }
-        relay(publisher, ar.result());
       });
     }
 

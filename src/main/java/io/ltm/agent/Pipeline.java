@@ -1,5 +1,6 @@
 package io.ltm.agent;
 
+import io.ltm.cdn.domain.CdnTarget;
 import io.ltm.stream.domain.Rendition;
 
 import java.util.List;
@@ -22,7 +23,19 @@ import java.util.Set;
  */
 public record Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
                        List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost,
-                       boolean dash, Restream restream, Watch watch) {
+                       boolean dash, Restream restream, Watch watch, Delivery delivery) {
+
+  public Pipeline {
+    delivery = delivery == null ? Delivery.ORIGIN : delivery;
+  }
+
+  /** Served by the built-in origin only. */
+  public Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
+                  List<Rendition> renditions, Hls hls, String x264Preset, String advertisedHost,
+                  boolean dash, Restream restream, Watch watch) {
+    this(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, advertisedHost,
+      dash, restream, watch, Delivery.ORIGIN);
+  }
 
   /** Default watch, as before thumbnails and the reconnect window were configurable. */
   public Pipeline(String machineId, String streamId, String agentToken, int heartbeatSeconds, Input input,
@@ -89,6 +102,30 @@ public record Pipeline(String machineId, String streamId, String agentToken, int
   public record Hls(int segmentSeconds, int listSize, String segmentType) {
     public Hls(int segmentSeconds, int listSize) {
       this(segmentSeconds, listSize, "ts");
+    }
+  }
+
+  /**
+   * The CDNs the stream goes out through: {@code targets[0]} the primary, {@code targets[1]} the backup if any.
+   *
+   * @param mode            {@code failover} (deliver to the active CDN only) or {@code both}
+   * @param failback        switch back to the primary once it has been healthy for {@code failbackSeconds}
+   * @param failoverSeconds a primary failing this long hands over to the backup
+   */
+  public record Delivery(String mode, boolean failback, int failoverSeconds, int failbackSeconds,
+                         List<CdnTarget> targets) {
+    public static final Delivery ORIGIN = new Delivery("failover", true, 10, 30, List.of(CdnTarget.ORIGIN));
+
+    public Delivery {
+      targets = targets == null || targets.isEmpty() ? List.of(CdnTarget.ORIGIN) : List.copyOf(targets);
+    }
+
+    public boolean onlyOrigin() {
+      return targets.stream().allMatch(t -> CdnTarget.ORIGIN_ID.equals(t.id()));
+    }
+
+    public boolean both() {
+      return "both".equals(mode);
     }
   }
 

@@ -38,7 +38,34 @@ final class PipelineJson {
       json.getString("x264Preset", "veryfast"), json.getString("advertisedHost", "localhost"),
       json.getBoolean("dash", false),
       restream == null ? null : new Pipeline.Restream(restream.getString("rendition"), restream.getString("url")),
-      watch(json));
+      watch(json), delivery(json.getJsonObject("delivery")));
+  }
+
+  private static Pipeline.Delivery delivery(JsonObject d) {
+    if (d == null) {
+      return Pipeline.Delivery.ORIGIN;
+    }
+    List<io.ltm.cdn.domain.CdnTarget> targets = new ArrayList<>();
+    JsonArray list = d.getJsonArray("targets", new JsonArray());
+    for (int i = 0; i < list.size(); i++) {
+      JsonObject t = list.getJsonObject(i);
+      targets.add(new io.ltm.cdn.domain.CdnTarget(t.getString("id"), t.getString("name"), t.getString("kind"),
+        strings(t.getJsonObject("settings")), strings(t.getJsonObject("secrets"))));
+    }
+    return new Pipeline.Delivery(d.getString("mode", "failover"), d.getBoolean("failback", true),
+      d.getInteger("failoverSeconds", 10), d.getInteger("failbackSeconds", 30), targets);
+  }
+
+  private static java.util.Map<String, String> strings(JsonObject o) {
+    java.util.Map<String, String> m = new java.util.HashMap<>();
+    if (o != null) {
+      o.forEach(e -> {
+        if (e.getValue() != null) {
+          m.put(e.getKey(), String.valueOf(e.getValue()));
+        }
+      });
+    }
+    return m;
   }
 
   private static Pipeline.Input input(JsonObject input) {

@@ -1,6 +1,7 @@
 package io.ltm.cloud;
 
 import io.ltm.agent.Pipeline;
+import io.ltm.cdn.CdnProfileService;
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
@@ -15,6 +16,7 @@ import io.ltm.stream.Stream;
 import io.ltm.stream.StreamConfigRepository;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamTransitions;
+import io.ltm.stream.domain.StreamConfig;
 import io.ltm.stream.domain.StreamState;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
@@ -38,6 +40,8 @@ import java.util.List;
  */
 public class AgentCalls {
   private static final Counter HEARTBEATS = Meters.counter("ltm_agent_heartbeats", "agent heartbeats answered");
+  private static final Counter CDN_SWITCHES = Meters.counter("ltm_cdn_switches",
+    "active CDN changes (failovers and switches back) agents reported");
 
   private final Vertx vertx;
   private final Pool pool;
@@ -48,9 +52,11 @@ public class AgentCalls {
   private final StreamConfigRepository configs;
   private final IngestRepository ingest = new IngestRepository();
   private final Pipelines pipelines;
+  private final CdnProfileService cdn;
 
   public AgentCalls(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines, StreamRepository streams,
-                    StreamTransitions transitions, StreamConfigRepository configs) {
+                    StreamTransitions transitions, StreamConfigRepository configs, CdnProfileService cdn) {
+    this.cdn = cdn;
     this.vertx = vertx;
     this.pool = pool;
     this.config = config;
@@ -87,8 +93,14 @@ public class AgentCalls {
               // The last run's thumbnail lived on a machine that is gone.
               .compose(v -> ingest.setThumbnail(conn, s.id(), null))
               .compose(v -> configs.find(conn, s.id(), s.configVersion()))
-              .compose(version -> ingest.find(conn, s.id())
-                .map(in -> pipelines.build(m, s, in, agentToken, version == null ? null : version.config())));
+              .compose(version -> {
+                StreamConfig current = version == null ? null : version.config();
+                StreamConfig.Cdn choice = current == null ? StreamConfig.Cdn.DEFAULT : current.cdn();
+                // The CDNs with their secrets decrypted: they travel to the agent only, never to a browser.
+                return cdn.targets(conn, s.accountId(), choice).compose(targets -> ingest.find(conn, s.id())
+                  .map(in -> pipelines.build(m, s, in, agentToken, current, new Pipeline.Delivery(choice.mode(),
+                    choice.failback(), config.cdn().failoverSeconds(), config.cdn().failbackSeconds(), targets))));
+              });
           });
         })))
       .onSuccess(v -> wakeRelay());
@@ -107,7 +119,7 @@ public class AgentCalls {
 
   /** {@code status}: READY, LIVE, INPUT_LOST or FAILED moves the stream (FAILED also ends the machine). */
   public Future<Void> status(String machineId, String agentToken, String state, String previewUrl, String ingestUrl,
-                             String reason) {
+                             String reason, String playbackUrl, String activeCdn) {
     return authorised(machineId, agentToken).compose(m -> Transactions.inAccount(pool, m.accountId(), conn ->
       streams.lock(conn, m.streamId()).compose(s -> {
         if (s == null || !m.id().equals(s.machineId())) {
@@ -116,6 +128,11 @@ public class AgentCalls {
         JsonObject detail = new JsonObject().put("previewUrl", previewUrl != null ? previewUrl : s.previewUrl())
           .put("ingestUrl", ingestUrl != null ? ingestUrl : s.ingestUrl());
         Future<Void> urls = streams.setUrls(conn, s.id(), previewUrl, ingestUrl);
+        if (playbackUrl != null) {
+          // What viewers use: the stream on the CDN the agent delivers to now.
+          detail.put("playbackUrl", playbackUrl).put("activeCdn", activeCdn);
+          urls = urls.compose(v -> streams.setPlayback(conn, s.id(), activeCdn, playbackUrl));
+        }
         return switch (state == null ? "" : state) {
           case "READY" -> urls.compose(v -> transitions.move(conn, s, StreamState.READY, null, detail)).mapEmpty();
           case "LIVE" -> urls.compose(v -> transitions.move(conn, s, StreamState.LIVE, null, detail)).mapEmpty();
@@ -177,7 +194,7 @@ public class AgentCalls {
   private static JsonObject health(JsonObject progress, StreamState state) {
     JsonObject h = new JsonObject();
     for (String field : List.of("inputPresent", "inputKind", "inputBitrateKbps", "fps", "speed", "bitrateKbps",
-      "frame", "dropFrames", "dupFrames")) {
+      "frame", "dropFrames", "dupFrames", "activeCdn", "cdn")) {
       h.put(field, progress.getValue(field));
     }
     return new JsonObject().put("state", state.name()).put("health", h);
@@ -198,6 +215,30 @@ public class AgentCalls {
           .<Void>mapEmpty();
       })))
       .onSuccess(v -> wakeRelay());
+  }
+
+  /**
+   * {@code cdn}: the agent switched CDNs (a failover, or back). The stream's active CDN and playback URL follow, and
+   * a {@code stream.cdn} event {@code {active, previous, reason}} tells the account's browsers.
+   */
+  public Future<Void> cdnSwitch(String machineId, String agentToken, String active, String activeName, String previous,
+                                String reason, String playbackUrl) {
+    return authorised(machineId, agentToken).compose(m -> Transactions.inAccount(pool, m.accountId(), conn ->
+      streams.lock(conn, m.streamId()).compose(s -> {
+        if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
+          return Future.failedFuture(gone());
+        }
+        return streams.setPlayback(conn, s.id(), active, playbackUrl)
+          .compose(v -> EventLog.append(conn, m.accountId(), EventTypes.STREAM_CDN, s.id(), new JsonObject()
+            .put("active", active).put("previous", previous).put("reason", reason)
+            .put("detail", new JsonObject().put("playbackUrl", playbackUrl).put("activeName", activeName)
+              .put("reason", reason))))
+          .<Void>mapEmpty();
+      })))
+      .onSuccess(v -> {
+        CDN_SWITCHES.increment();
+        wakeRelay();
+      });
   }
 
   /** The machine whose agent token the call carries, if it is still one the system counts on. */

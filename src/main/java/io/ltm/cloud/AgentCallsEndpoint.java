@@ -26,6 +26,7 @@ public class AgentCallsEndpoint {
     router.post(base + "status").handler(this::status);
     router.post(base + "heartbeat").handler(this::heartbeat);
     router.post(base + "thumbnail").handler(this::thumbnail);
+    router.post(base + "cdn").handler(this::cdnSwitch);
   }
 
   private void hello(RoutingContext ctx) {
@@ -35,7 +36,21 @@ public class AgentCallsEndpoint {
   private void status(RoutingContext ctx) {
     JsonObject body = body(ctx);
     Endpoint.respond(ctx, 200, calls.status(machineId(ctx), token(ctx), body.getString("state"),
-      body.getString("previewUrl"), body.getString("ingestUrl"), body.getString("reason")).map(v -> (JsonObject) null));
+      body.getString("previewUrl"), body.getString("ingestUrl"), body.getString("reason"),
+      body.getString("playbackUrl"), body.getString("activeCdn")).map(v -> (JsonObject) null));
+  }
+
+  /** The agent switched CDNs: {@code {active, activeName, previous, reason, playbackUrl}}. */
+  private void cdnSwitch(RoutingContext ctx) {
+    JsonObject body = body(ctx);
+    String active = body.getString("active");
+    String playback = body.getString("playbackUrl");
+    if (active == null || active.length() > 32 || playback != null && playback.length() > 1000) {
+      ctx.fail(ApiException.badRequest("invalid_field", "active names the CDN now delivering the stream", "active"));
+      return;
+    }
+    Endpoint.respond(ctx, 200, calls.cdnSwitch(machineId(ctx), token(ctx), active, body.getString("activeName"),
+      body.getString("previous"), body.getString("reason"), playback).map(v -> (JsonObject) null));
   }
 
   private void heartbeat(RoutingContext ctx) {

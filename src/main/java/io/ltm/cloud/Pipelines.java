@@ -20,8 +20,9 @@ final class Pipelines {
     this.config = config;
   }
 
-  /** The stream's current configuration version, exactly (its ladder and its outputs), and its ingest. */
-  Pipeline build(Machine m, Stream s, IngestRepository.Ingest in, String agentToken, StreamConfig current) {
+  /** The stream's current configuration version, exactly (its ladder, outputs and CDNs), and its ingest. */
+  Pipeline build(Machine m, Stream s, IngestRepository.Ingest in, String agentToken, StreamConfig current,
+                 Pipeline.Delivery delivery) {
     StreamConfig streamConfig = current != null ? current
       : new StreamConfig(null, StreamConfigJson.ladder(s.renditions()), StreamConfig.Outputs.DEFAULT).withDefaults();
     List<Rendition> ladder = streamConfig.renditions();
@@ -35,7 +36,7 @@ final class Pipelines {
       restream == null ? null : new Pipeline.Restream(restream.rendition(), restream.url()),
       new Pipeline.Watch(config.agent().thumbnailSeconds(), in.reconnectWindowSeconds() != null
         ? in.reconnectWindowSeconds() : config.agent().reconnectWindowSeconds(),
-        config.agent().fenceMinSeconds()));
+        config.agent().fenceMinSeconds()), delivery);
   }
 
   /**

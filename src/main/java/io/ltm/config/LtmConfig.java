@@ -21,7 +21,7 @@ import java.util.Map;
  * reads raw config keys.
  */
 public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev,
-                        AgentConfig agent, Ec2Config ec2, MachinesConfig machines) {
+                        AgentConfig agent, CdnConfig cdn, Ec2Config ec2, MachinesConfig machines) {
 
   public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes) {
     public HttpConfig withPort(int newPort) {
@@ -94,6 +94,19 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
                             int fenceMinSeconds, int healthRetentionHours) {
   }
 
+  /**
+   * CDN delivery: the AES-GCM key CDN secrets are encrypted with at rest (base64 of 32 bytes; empty: `ltm dev`
+   * makes one, other roles refuse to store secrets), how long a failing primary CDN is given before the backup
+   * takes over, and how long it must then be healthy before LTM switches back to it.
+   */
+  public record CdnConfig(String secretKey, int failoverSeconds, int failbackSeconds) {
+    @Override
+    public String toString() {
+      return "CdnConfig[secretKey=" + (secretKey == null || secretKey.isEmpty() ? "(none)" : "***")
+        + ", failoverSeconds=" + failoverSeconds + ", failbackSeconds=" + failbackSeconds + "]";
+    }
+  }
+
   /** Environment variable → path in the YAML tree. One table, so the README can list it verbatim. */
   static final Map<String, String> ENV_OVERRIDES = Map.ofEntries(
     Map.entry("LTM_HTTP_HOST", "http.host"),
@@ -135,7 +148,10 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_HEALTH_EVENT_SECONDS", "agent.healthEventSeconds"),
     Map.entry("LTM_RECONNECT_WINDOW_SECONDS", "agent.reconnectWindowSeconds"),
     Map.entry("LTM_FENCE_MIN_SECONDS", "agent.fenceMinSeconds"),
-    Map.entry("LTM_HEALTH_RETENTION_HOURS", "agent.healthRetentionHours"));
+    Map.entry("LTM_HEALTH_RETENTION_HOURS", "agent.healthRetentionHours"),
+    Map.entry("LTM_CDN_SECRET_KEY", "cdn.secretKey"),
+    Map.entry("LTM_CDN_FAILOVER_SECONDS", "cdn.failoverSeconds"),
+    Map.entry("LTM_CDN_FAILBACK_SECONDS", "cdn.failbackSeconds"));
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

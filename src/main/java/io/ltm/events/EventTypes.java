@@ -10,6 +10,8 @@ public final class EventTypes {
   /** A stream's configuration changed (a new configVersion); its detail names the version and why. */
   public static final String STREAM_CONFIG = "stream.config";
   public static final String MACHINE_STATE = "machine.state";
+  /** The CDN delivering a stream changed (a failover or a switch back): {@code {active, previous, reason}}. */
+  public static final String STREAM_CDN = "stream.cdn";
 
   /** Topic exchange every server node binds its own queue to. Routing key: account.&lt;id&gt;.&lt;type&gt;. */
   public static final String EVENTS_EXCHANGE = "ltm.events";

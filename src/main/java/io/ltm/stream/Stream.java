@@ -13,10 +13,20 @@ import java.time.ZoneOffset;
 public record Stream(String id, String accountId, String orderId, String offerId, String name, StreamState state,
                      String stateReason, int generation, String inputKind, String streamKey, JsonArray renditions,
                      String machineId, String previewUrl, String ingestUrl, LocalDateTime createdAt,
-                     LocalDateTime updatedAt, int configVersion) {
+                     LocalDateTime updatedAt, int configVersion, String playbackUrl, String activeCdn) {
 
   static final String COLUMNS = "id, account_id, order_id, offer_id, name, state, state_reason, generation, "
-    + "input_kind, stream_key, renditions, machine_id, preview_url, ingest_url, created_at, updated_at, config_version";
+    + "input_kind, stream_key, renditions, machine_id, preview_url, ingest_url, created_at, updated_at, config_version, "
+    + "playback_url, active_cdn";
+
+  /** A stream not yet delivered anywhere. */
+  public Stream(String id, String accountId, String orderId, String offerId, String name, StreamState state,
+                String stateReason, int generation, String inputKind, String streamKey, JsonArray renditions,
+                String machineId, String previewUrl, String ingestUrl, LocalDateTime createdAt,
+                LocalDateTime updatedAt, int configVersion) {
+    this(id, accountId, orderId, offerId, name, state, stateReason, generation, inputKind, streamKey, renditions,
+      machineId, previewUrl, ingestUrl, createdAt, updatedAt, configVersion, null, null);
+  }
 
   static Stream fromRow(Row row) {
     return new Stream(row.getString("id"), row.getString("account_id"), row.getString("order_id"),
@@ -24,7 +34,8 @@ public record Stream(String id, String accountId, String orderId, String offerId
       row.getString("state_reason"), row.getInteger("generation"), row.getString("input_kind"),
       row.getString("stream_key"), new JsonArray(row.getString("renditions")), row.getString("machine_id"),
       row.getString("preview_url"), row.getString("ingest_url"), row.getLocalDateTime("created_at"),
-      row.getLocalDateTime("updated_at"), row.getInteger("config_version"));
+      row.getLocalDateTime("updated_at"), row.getInteger("config_version"), row.getString("playback_url"),
+      row.getString("active_cdn"));
   }
 
   public JsonObject toJson() {
@@ -40,6 +51,9 @@ public record Stream(String id, String accountId, String orderId, String offerId
       .put("renditions", renditions)
       .put("configVersion", configVersion)
       .put("previewUrl", previewUrl)
+      // What viewers use: the stream on the CDN delivering it now (the preview itself for the built-in origin).
+      .put("playbackUrl", playbackUrl)
+      .put("activeCdn", activeCdn)
       .put("renditionPreviews", renditionPreviews())
       .put("ingestUrl", ingestUrl)
       .put("createdAt", utc(createdAt))

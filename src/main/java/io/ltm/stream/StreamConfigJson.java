@@ -30,7 +30,27 @@ public final class StreamConfigJson {
           .put("segmentSeconds", o.hls().segmentSeconds()).put("windowSegments", o.hls().windowSegments()))
         .put("dash", o.dash())
         .put("rtmp", restream == null ? null
-          : new JsonObject().put("rendition", restream.rendition()).put("url", restream.url())));
+          : new JsonObject().put("rendition", restream.rendition()).put("url", restream.url())))
+      .put("cdn", toJson(config.cdn()));
+  }
+
+  public static JsonObject toJson(StreamConfig.Cdn cdn) {
+    return new JsonObject().put("primary", cdn.primary()).put("backup", cdn.backup()).put("mode", cdn.mode())
+      .put("failback", cdn.failback());
+  }
+
+  /** Fields named in {@code json} replace those of {@code current}; {@code "backup": null} removes the backup. */
+  public static StreamConfig.Cdn cdn(JsonObject json, StreamConfig.Cdn current) {
+    if (json == null) {
+      return current;
+    }
+    Object primary = json.getValue("primary", current.primary());
+    Object mode = json.getValue("mode", current.mode());
+    Object failback = json.getValue("failback", current.failback());
+    Object backup = json.containsKey("backup") ? json.getValue("backup") : current.backup();
+    return new StreamConfig.Cdn(primary == null ? null : String.valueOf(primary),
+      backup == null || "".equals(backup) ? null : String.valueOf(backup),
+      mode == null ? null : String.valueOf(mode), !(failback instanceof Boolean b) || b);
   }
 
   public static JsonObject toJson(Rendition r) {
@@ -45,7 +65,8 @@ public final class StreamConfigJson {
   public static StreamConfig fromJson(JsonObject json) {
     JsonObject outputs = json.getJsonObject("outputs");
     return new StreamConfig(json.getString("preset"), ladder(json.getJsonArray("renditions", new JsonArray())),
-      outputs == null ? StreamConfig.Outputs.DEFAULT : outputs(outputs, StreamConfig.Outputs.DEFAULT)).withDefaults();
+      outputs == null ? StreamConfig.Outputs.DEFAULT : outputs(outputs, StreamConfig.Outputs.DEFAULT),
+      cdn(json.getJsonObject("cdn"), StreamConfig.Cdn.DEFAULT)).withDefaults();
   }
 
   public static List<Rendition> ladder(JsonArray array) {

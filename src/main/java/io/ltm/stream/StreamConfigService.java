@@ -1,5 +1,6 @@
 package io.ltm.stream;
 
+import io.ltm.cdn.CdnProfileService;
 import io.ltm.db.Transactions;
 import io.ltm.common.ApiException;
 import io.ltm.events.EventLog;
@@ -43,9 +44,11 @@ public class StreamConfigService {
   private final OfferRepository offers;
   private final PresetCatalog presets;
   private final EncoderProbe probe;
+  private final CdnProfileService cdn;
 
   public StreamConfigService(Vertx vertx, Pool pool, StreamRepository streams, StreamConfigRepository configs,
-                             OfferRepository offers, PresetCatalog presets, EncoderProbe probe) {
+                             OfferRepository offers, PresetCatalog presets, EncoderProbe probe, CdnProfileService cdn) {
+    this.cdn = cdn;
     this.vertx = vertx;
     this.pool = pool;
     this.streams = streams;
@@ -67,6 +70,8 @@ public class StreamConfigService {
       .put("audioCodecs", codecs(Codecs.AUDIO, available))
       .put("hlsSegmentTypes", new JsonArray().add(StreamConfig.Hls.TS).add(StreamConfig.Hls.FMP4))
       .put("outputs", new JsonArray().add("hls").add("dash").add("rtmp"))
+      .put("cdnKinds", new JsonArray().add("origin").add("http-put").add("s3").add("rtmp"))
+      .put("cdnModes", new JsonArray().add("failover").add("both"))
       .put("maxRenditions", ConfigRules.MAX_RENDITIONS)
       .put("videoBitrateKbps", new JsonObject().put("min", ConfigRules.MIN_VIDEO_KBPS).put("max", ConfigRules.MAX_VIDEO_KBPS))
       .put("audioBitrateKbps", new JsonObject().put("min", ConfigRules.MIN_AUDIO_KBPS).put("max", ConfigRules.MAX_AUDIO_KBPS)));
@@ -93,7 +98,7 @@ public class StreamConfigService {
           .compose(offer -> {
             StreamConfig next = merge(current.config(), patch);
             ConfigRules.check(next, limits(offer), available);
-            return save(conn, s, next, "changed");
+            return cdn.checkChoice(conn, accountId, next).compose(v -> save(conn, s, next, "changed"));
           })))))
       .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
       .compose(v -> streams.findForAccount(pool, accountId, streamId));
@@ -108,7 +113,8 @@ public class StreamConfigService {
           }
           return offers.find(conn, s.offerId()).compose(offer -> {
             ConfigRules.check(old.config(), limits(offer), available);
-            return save(conn, s, old.config(), "restored version " + version);
+            return cdn.checkChoice(conn, accountId, old.config())
+              .compose(v -> save(conn, s, old.config(), "restored version " + version));
           });
         }))))
       .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
@@ -164,7 +170,9 @@ public class StreamConfigService {
     }
     JsonObject outputs = patch.getJsonObject("outputs");
     StreamConfig.Outputs merged = outputs == null ? base.outputs() : StreamConfigJson.outputs(outputs, base.outputs());
-    return new StreamConfig(base.preset(), base.renditions(), merged).withDefaults();
+    // A preset says nothing about delivery: the stream's CDN choice stays unless the patch changes it.
+    StreamConfig.Cdn cdn = StreamConfigJson.cdn(patch.getJsonObject("cdn"), current.cdn());
+    return new StreamConfig(base.preset(), base.renditions(), merged, cdn).withDefaults();
   }
 
   private Future<Stream> owned(io.vertx.sqlclient.SqlClient client, String accountId, String streamId) {

@@ -35,6 +35,8 @@ export function configForm(id) {
   const versions = h('ol', { class: 'versions', 'data-testid': 'config-versions', reversed: true });
   const lock = h('p', { class: 'muted', 'data-testid': 'config-lock' });
   const rtmpRendition = h('select', { name: 'outputs.rtmp.rendition' });
+  const cdnPrimary = h('select', { name: 'cdn.primary', 'data-testid': 'cdn-primary' });
+  const cdnBackup = h('select', { name: 'cdn.backup', 'data-testid': 'cdn-backup' });
   const form = h('form', { class: 'config', 'data-testid': 'config-form', novalidate: true },
     lock,
     h('label', {}, 'Preset ', preset),
@@ -58,9 +60,15 @@ export function configForm(id) {
       h('p', { class: 'error', 'data-error-for': 'outputs.rtmp.rendition' }),
       h('p', { class: 'error', 'data-error-for': 'outputs.rtmp.url' }),
       h('p', { class: 'error', 'data-error-for': 'outputs' })),
-    h('fieldset', {}, h('legend', {}, 'Delivery'),
-      h('label', {}, 'CDN ', h('select', { name: 'cdn', disabled: true }, h('option', { value: 'origin' }, 'origin (the transcoder serves HLS itself)'))),
-      h('p', { class: 'muted' }, 'Other CDNs become selectable when they are configured.')),
+    h('fieldset', { 'data-testid': 'delivery' }, h('legend', {}, 'Delivery'),
+      h('div', { class: 'row' },
+        h('label', {}, 'CDN ', cdnPrimary), h('label', {}, 'Backup ', cdnBackup),
+        h('label', {}, 'Mode ', h('select', { name: 'cdn.mode' }, h('option', { value: 'failover' }, 'failover (switch on failure)'),
+          h('option', { value: 'both' }, 'both at once'))),
+        h('label', { class: 'row' }, h('input', { type: 'checkbox', name: 'cdn.failback' }), ' switch back when the primary recovers')),
+      h('p', { class: 'error', 'data-error-for': 'cdn.primary' }), h('p', { class: 'error', 'data-error-for': 'cdn.backup' }),
+      h('p', { class: 'error', 'data-error-for': 'cdn.mode' }),
+      h('p', { class: 'muted' }, h('a', { href: '#/cdn' }, 'CDN profiles'), ' are created and checked on their own page.')),
     quote,
     h('p', { class: 'error', 'data-error-for': '' }),
     h('p', { class: 'ok', 'data-testid': 'config-saved' }),
@@ -155,10 +163,30 @@ export function configForm(id) {
       rtmp: form.rtmpOn.checked ? { rendition: rtmpRendition.value, url: form['outputs.rtmp.url'].value.trim() } : null };
   }
 
+  function readCdn() {
+    return { primary: cdnPrimary.value || 'origin', backup: cdnBackup.value || null, mode: form['cdn.mode'].value,
+      failback: form['cdn.failback'].checked };
+  }
+
+  /** The CDN choices: the built-in origin and the account's profiles. */
+  async function setCdn(cdn = {}) {
+    let profiles = [];
+    try { profiles = (await api('GET', '/cdn-profiles')).items || []; } catch (e) { console.warn(e); }
+    const options = (none) => [...(none ? [h('option', { value: '' }, 'none')] : []),
+      h('option', { value: 'origin' }, 'origin (the transcoder serves HLS itself)'),
+      ...profiles.map((p) => h('option', { value: p.id }, `${p.name} (${p.kind})`))];
+    cdnPrimary.replaceChildren(...options(false));
+    cdnBackup.replaceChildren(...options(true));
+    cdnPrimary.value = cdn.primary || 'origin';
+    cdnBackup.value = cdn.backup || '';
+    form['cdn.mode'].value = cdn.mode || 'failover';
+    form['cdn.failback'].checked = cdn.failback !== false;
+  }
+
   /** The body PATCH and quotes take: a preset as chosen, or the edited ladder. */
   function body() {
-    return preset.value && !form.dataset.edited ? { preset: preset.value, outputs: readOutputs() }
-      : { renditions: readLadder(), outputs: readOutputs() };
+    return preset.value && !form.dataset.edited ? { preset: preset.value, outputs: readOutputs(), cdn: readCdn() }
+      : { renditions: readLadder(), outputs: readOutputs(), cdn: readCdn() };
   }
 
   function changed() {
@@ -218,6 +246,7 @@ export function configForm(id) {
       preset.value = current.preset || '';
       setLadder(current.renditions);
       setOutputs(current.outputs);
+      await setCdn(current.cdn);
       delete form.dataset.edited;
       scheduleQuote();
     } catch (e) { showErrors(form, e); }

@@ -20,7 +20,9 @@ export function playerPanel(id) {
   return {
     el: h('div', {}, video, h('label', { class: 'row' }, 'Rendition ', picker), status, rungs),
     update(s) {
-      const playable = (s.state === 'READY' || s.state === 'LIVE') && s.previewUrl;
+      // Viewers watch the stream on its active CDN: the player does too (the built-in origin is the preview).
+      const source = s.playbackUrl || s.previewUrl;
+      const playable = (s.state === 'READY' || s.state === 'LIVE') && source;
       // Each rung's own playlist, to open one rendition without adaptive switching.
       const previews = playable ? (s.renditionPreviews || []) : [];
       rungs.replaceChildren(...(previews.length ? ['Single renditions: '] : []), ...previews.flatMap((r, i) =>
@@ -30,9 +32,10 @@ export function playerPanel(id) {
         status.textContent = s.previewUrl ? '' : 'The preview starts when the transcoder is ready.';
         return;
       }
-      if (url === s.previewUrl) return;
+      if (url === source) return;
       stop();
-      url = s.previewUrl;
+      url = source;
+      video.dataset.src = source;
       status.textContent = 'Loading preview…';
       if (window.Hls && Hls.isSupported()) {
         hls = new Hls({ liveDurationInfinity: true });
@@ -50,10 +53,10 @@ export function playerPanel(id) {
             setTimeout(() => { if (url === again) { url = null; this.update(app.streams.get(id) || s); } }, 2000);
           }
         });
-        hls.loadSource(s.previewUrl);
+        hls.loadSource(source);
         hls.attachMedia(video);
       } else {
-        video.src = s.previewUrl;
+        video.src = source;
         video.play().catch(() => {});
       }
     },

@@ -86,7 +86,9 @@ export function streamView(id) {
     facts.replaceChildren(
       h('dt', {}, 'Offer'), h('dd', {}, (app.offers.get(s.offerId) || {}).name || s.offerId),
       h('dt', {}, 'Input'), h('dd', {}, s.input ? s.input.kind : ''),
-      ...(s.ingestUrl ? [h('dt', {}, 'Ingest URL'), h('dd', {}, h('code', {}, s.ingestUrl))] : []));
+      ...(s.ingestUrl ? [h('dt', {}, 'Ingest URL'), h('dd', {}, h('code', {}, s.ingestUrl))] : []),
+      ...(s.playbackUrl ? [h('dt', {}, 'Playback URL'), h('dd', { 'data-testid': 'playback-url' }, h('code', {}, s.playbackUrl),
+        s.activeCdn ? ` (via ${s.activeCdn})` : '')] : []));
     const allowed = s.allowedActions || [];
     actions.replaceChildren(...['start', 'stop', 'delete'].filter((a) => allowed.includes(a)).map((a) =>
       h('button', { type: 'button', class: a === 'delete' ? 'danger' : '', 'data-action': a, onclick: () => act(a) },
@@ -106,6 +108,7 @@ export function streamView(id) {
       .reverse().slice(0, 100).map((e) => h('li', { 'data-seq': e.seq, 'data-type': e.type },
       h('time', {}, new Date(e.at).toLocaleTimeString()), ' ', h('strong', {}, e.type), ' ',
       e.state ? `${e.previous ? e.previous + ' → ' : ''}${e.state}` : '',
+      e.type === 'stream.cdn' ? `now via ${(e.detail && e.detail.activeName) || e.active} (was ${e.previous})` : '',
       e.detail && e.detail.reason ? ` (${e.detail.reason})` : '')));
     config.update(s);
     ingest.update(s);
@@ -135,5 +138,10 @@ function healthFigures(hl) {
     ...fig('Encoder fps', num(hl.fps, 1), 'health-fps'),
     ...fig('Speed', hl.speed != null ? `${num(hl.speed, 2)}×` : null, 'health-speed'),
     ...fig('Dropped / duplicated frames', `${hl.dropFrames ?? 0} / ${hl.dupFrames ?? 0}`, 'health-frames'),
-    ...fig('Reported', hl.at ? new Date(hl.at).toLocaleTimeString() : null, 'health-at'));
+    ...fig('Reported', hl.at ? new Date(hl.at).toLocaleTimeString() : null, 'health-at'),
+    // Each CDN the stream goes out through: how fast uploads are, how many failed or were dropped, how far behind.
+    ...(hl.cdn || []).flatMap((c) => fig(`CDN ${c.name} (${c.role}${c.active ? ', active' : ''})`,
+      `${c.state}; upload ${c.uploadLatencyMs ?? '–'} ms; ${c.failures ?? 0} failures; ${c.dropped ?? 0} dropped; `
+      + `${c.secondsBehind == null ? '–' : num(c.secondsBehind, 1)} s behind${c.lastError && c.state !== 'ok' ? `; ${c.lastError}` : ''}`,
+      `health-cdn-${c.role}`)));
 }

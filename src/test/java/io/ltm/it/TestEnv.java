@@ -30,6 +30,7 @@ final class TestEnv {
   private static final String DATABASE = "ltm_it_" + CHECKOUT;
   private static final String VHOST = "ltm-it-" + CHECKOUT;
   private static Map<String, String> base;
+  private static final String CDN_KEY = io.ltm.cdn.SecretBox.newKey();
 
   private TestEnv() {
   }
@@ -69,6 +70,8 @@ final class TestEnv {
     env.put("LTM_FENCE_MIN_SECONDS", "3");
     env.put("LTM_RECONCILE_SECONDS", "1");
     env.put("LTM_ORPHAN_GRACE_SECONDS", "3");
+    // CDN secrets encrypted with a key of this JVM's own: a test never depends on a key kept anywhere.
+    env.put("LTM_CDN_SECRET_KEY", CDN_KEY);
     String jar = System.getProperty("ltm.agent.classpath");
     if (jar != null && !Path.of(jar).toFile().exists()) {
       throw new IllegalStateException(jar + " is missing: run the ITs through `mvn verify`, which packages it first");

@@ -72,6 +72,21 @@ public final class ConfigRules {
       range(r.audioBitrateKbps(), MIN_AUDIO_KBPS, MAX_AUDIO_KBPS, at + "audioBitrateKbps", "kbps");
     }
     checkOutputs(config, ladder);
+    checkCdn(config.cdn());
+  }
+
+  /** The shape of a CDN choice; whether its profiles exist and belong to the account is the service's to check. */
+  static void checkCdn(StreamConfig.Cdn cdn) {
+    if (cdn.primary() == null || cdn.primary().isBlank()) {
+      throw invalid("missing_field", "cdn.primary", "a stream needs a primary CDN: a profile id, or origin");
+    }
+    if (!StreamConfig.Cdn.FAILOVER.equals(cdn.mode()) && !StreamConfig.Cdn.BOTH.equals(cdn.mode())) {
+      throw invalid("invalid_field", "cdn.mode", "mode is failover (push to the primary, switch on failure) or both "
+        + "(push to both at once)");
+    }
+    if (cdn.primary().equals(cdn.backup())) {
+      throw invalid("invalid_field", "cdn.backup", "the backup CDN must differ from the primary");
+    }
   }
 
   private static void checkVideo(Rendition r, String at, Limits limits, int gopSeconds) {

@@ -8,16 +8,36 @@ import java.util.List;
  *
  * @param preset the preset the ladder came from, or null for a custom ladder
  */
-public record StreamConfig(String preset, List<Rendition> renditions, Outputs outputs) {
+public record StreamConfig(String preset, List<Rendition> renditions, Outputs outputs, Cdn cdn) {
 
   public StreamConfig {
     renditions = renditions == null ? List.of() : List.copyOf(renditions);
     outputs = outputs == null ? Outputs.DEFAULT : outputs;
+    cdn = cdn == null ? Cdn.DEFAULT : cdn;
+  }
+
+  /** Delivered through the built-in origin. */
+  public StreamConfig(String preset, List<Rendition> renditions, Outputs outputs) {
+    this(preset, renditions, outputs, Cdn.DEFAULT);
   }
 
   /** The same configuration with every rendition's defaults filled in. */
   public StreamConfig withDefaults() {
-    return new StreamConfig(preset, renditions.stream().map(Rendition::withDefaults).toList(), outputs.withDefaults());
+    return new StreamConfig(preset, renditions.stream().map(Rendition::withDefaults).toList(), outputs.withDefaults(),
+      cdn);
+  }
+
+  /**
+   * Where the stream is delivered: a primary CDN (a profile id, or {@code origin}: the transcoder serves HLS itself)
+   * and an optional backup. {@code failover}: push to the primary and switch to the backup when it fails;
+   * {@code both}: push to both at once. {@code failback}: after a failover, switch back once the primary is healthy
+   * again (else stay on the backup).
+   */
+  public record Cdn(String primary, String backup, String mode, boolean failback) {
+    public static final String ORIGIN = "origin";
+    public static final String FAILOVER = "failover";
+    public static final String BOTH = "both";
+    public static final Cdn DEFAULT = new Cdn(ORIGIN, null, FAILOVER, true);
   }
 
   /**
