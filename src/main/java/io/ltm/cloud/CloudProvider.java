@@ -79,7 +79,9 @@ public interface CloudProvider {
    * @param machineId  its {@code ltm:machine} tag; null when an instance carries the env tag but no machine tag
    * @param reason     for a machine that stopped, ended or failed its checks: why, in plain words
    * @param launchedAt when it was started, so a young machine gets its grace period
+   * @param instanceType what it runs as, where the provider knows (null for a local process)
    */
-  record Instance(String machineId, String providerRef, Status status, String reason, Instant launchedAt) {
+  record Instance(String machineId, String providerRef, Status status, String reason, Instant launchedAt,
+                  String instanceType) {
   }
 }

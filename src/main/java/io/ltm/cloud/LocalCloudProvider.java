@@ -64,7 +64,7 @@ public class LocalCloudProvider implements CloudProvider {
       process.onExit().thenAccept(p -> {
         forgetOldExits();
         ended.put(machineId, new Instance(machineId, String.valueOf(p.pid()), Status.ENDED,
-          "the agent process exited with code " + p.exitValue(), startedAt));
+          "the agent process exited with code " + p.exitValue(), startedAt, null));
         context.runOnContext(v -> onExit.accept(machineId, p.exitValue()));
       });
       // A local machine runs as soon as its process does: the one type it stands for is the offer's first.
@@ -94,7 +94,7 @@ public class LocalCloudProvider implements CloudProvider {
       ProcessHandle.allProcesses().forEach(p -> tagOf(p).ifPresent(id -> {
         alive.add(id);
         instances.add(new Instance(id, String.valueOf(p.pid()), Status.RUNNING, null,
-          p.info().startInstant().orElse(Instant.now())));
+          p.info().startInstant().orElse(Instant.now()), null));
       }));
       ended.values().stream().filter(e -> !alive.contains(e.machineId())).forEach(instances::add);
       return instances;

@@ -30,6 +30,9 @@ public class MachineRepository {
     + "ended_at = IF(state = 'TERMINATED', COALESCE(ended_at, CURRENT_TIMESTAMP(3)), ended_at) WHERE id = ?";
   private static final String RECORD_LAUNCH = "UPDATE machines SET provider_ref = ?, instance_type = ?, hourly_price_usd = ?, "
     + "launched_at = COALESCE(launched_at, CURRENT_TIMESTAMP(3)) WHERE id = ?";
+  private static final String ADOPT = "UPDATE machines SET provider_ref = ?, instance_type = COALESCE(instance_type, ?), "
+    + "hourly_price_usd = COALESCE(hourly_price_usd, ?), launched_at = COALESCE(launched_at, CURRENT_TIMESTAMP(3)) "
+    + "WHERE id = ? AND provider_ref IS NULL AND state <> 'TERMINATED'";
   private static final String ACTIVE = "SELECT " + Machine.COLUMNS
     + ", TIMESTAMPDIFF(SECOND, COALESCE(launched_at, updated_at), CURRENT_TIMESTAMP(3)) AS age FROM machines "
     + "WHERE provider = ? AND state <> 'TERMINATED'";
@@ -99,6 +102,13 @@ public class MachineRepository {
   public Future<Void> recordLaunch(SqlConnection conn, String id, String providerRef, String instanceType,
                                    java.math.BigDecimal hourlyPriceUsd) {
     return conn.preparedQuery(RECORD_LAUNCH).execute(Tuple.of(providerRef, instanceType, hourlyPriceUsd, id)).mapEmpty();
+  }
+
+  /** Records a launch that was never recorded, unless one was meanwhile; true when this call recorded it. */
+  public Future<Boolean> adopt(SqlClient client, String id, String providerRef, String instanceType,
+                               java.math.BigDecimal hourlyPriceUsd) {
+    return client.preparedQuery(ADOPT).execute(Tuple.of(providerRef, instanceType, hourlyPriceUsd, id))
+      .map(r -> r.rowCount() == 1);
   }
 
   /** A machine row the reconciler compares with the provider's view, and how many seconds ago it was launched. */

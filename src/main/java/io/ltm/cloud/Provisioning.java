@@ -167,6 +167,22 @@ public class Provisioning {
       .onFailure(err -> LOG.warn("could not record machine {} as lost: {}", machineId, err.getMessage()));
   }
 
+  /**
+   * The provider runs a machine whose launch was never recorded: its worker died right after launching it and the
+   * agent called home before the job's retry (which then had nothing left to do). Recorded now, it is priced and
+   * watched like any other machine.
+   */
+  public Future<Void> adopt(String machineId, String providerRef, String instanceType) {
+    return machines.adopt(pool, machineId, providerRef, instanceType, machineTypes.hourlyPrice(instanceType))
+      .onSuccess(adopted -> {
+        if (adopted) {
+          LOG.info("machine {} runs as {}, which its launch never recorded: recorded now", machineId, providerRef);
+        }
+      })
+      .onFailure(err -> LOG.warn("could not record machine {} as {}: {}", machineId, providerRef, err.getMessage()))
+      .mapEmpty();
+  }
+
   /** The provider reports the machine booted: PENDING → RUNNING (a no-op if the agent's hello got there first). */
   public Future<Void> running(String machineId) {
     return inMachineAccount(machineId, conn -> machines.lock(conn, machineId)

@@ -26,7 +26,8 @@ import java.util.Set;
  *   with no row at all only after a grace period, so a launch in flight is never killed;</li>
  *   <li>a machine that stopped, ended or failed its checks without LTM asking makes its row LOST and its stream
  *   FAIL with the provider's own reason; a machine the provider no longer knows at all, likewise;</li>
- *   <li>a booting machine the provider reports running moves PENDING → RUNNING.</li>
+ *   <li>a booting machine the provider reports running moves PENDING → RUNNING;</li>
+ *   <li>a machine whose launch was never recorded (its worker died right after launching) is recorded.</li>
  * </ul>
  * Machines that stop calling in (no heartbeat) are LOST too, with the provider's reason when it has one.
  */
@@ -127,6 +128,8 @@ public class Reconciler extends VerticleBase {
       String ownRef = row == null ? null : row.machine().providerRef();
       if (row == null && !young) {
         orphan(i, "no machine row owns it");
+      } else if (row != null && ownRef == null && i.status().alive()) {
+        provisioning.adopt(i.machineId(), i.providerRef(), i.instanceType());
       } else if (ownRef != null && !ownRef.equals(i.providerRef()) && !young) {
         orphan(i, "machine " + i.machineId() + " runs as " + ownRef + ": this one is a duplicate");
       }

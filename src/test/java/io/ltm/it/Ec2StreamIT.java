@@ -158,12 +158,27 @@ class Ec2StreamIT extends LtmTestBase {
   }
 
   @Test
-  void instanceFailingItsStatusChecksFailsTheStreamAndIsTerminated() {
+  void unrecordedInstanceIsRecordedAndOneFailingItsStatusChecksFailsTheStreamAndIsTerminated() {
     ApiClient api = api(newAccountKey("ec2-impaired"));
     String id = buy(api, "mobile", "test-pattern").getString("id");
     api.post("/api/v1/streams/" + id + "/start", null);
     awaitLive(api, id);
-    String instanceId = machineRow(machineOf(id)).getString("provider_ref");
+    String machineId = machineOf(id);
+    String instanceId = machineRow(machineId).getString("provider_ref");
+
+    // As if its worker had died right after RunInstances and the agent had called home before any retry: the
+    // reconciler finds the instance by its ltm:machine tag and records it, price and all.
+    Await.result(ltm.pool().preparedQuery("UPDATE machines SET provider_ref = NULL, instance_type = NULL, "
+      + "hourly_price_usd = NULL, launched_at = NULL WHERE id = ?").execute(Tuple.of(machineId)));
+    Row adopted = Await.until("the reconciler to record the unrecorded instance", Duration.ofSeconds(20), () -> {
+      Row row = machineRow(machineId);
+      return row.getString("provider_ref") == null ? null : row;
+    });
+    assertThat(adopted.getString("provider_ref")).isEqualTo(instanceId);
+    assertThat(adopted.getString("instance_type")).isEqualTo("c6i.large");
+    assertThat(adopted.getBigDecimal("hourly_price_usd")).isEqualByComparingTo("360");
+    assertThat(count("SELECT COUNT(*) FROM machines WHERE id = '" + machineId + "' AND launched_at IS NOT NULL"))
+      .isEqualTo(1);
 
     // EC2 now reports the instance's reachability checks failing (the peer itself always reports ok).
     proxy.rewrite("DescribeInstanceStatus", "<status>ok</status>", "<status>impaired</status>");

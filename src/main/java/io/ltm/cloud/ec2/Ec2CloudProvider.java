@@ -308,7 +308,8 @@ public class Ec2CloudProvider implements CloudProvider {
     String reason = status == Status.IMPAIRED ? impairedReason : status.alive() ? null
       : StateReasons.ended(i.instanceId(), state, i.stateReason() == null ? null : i.stateReason().code(),
       i.stateReason() == null ? i.stateTransitionReason() : i.stateReason().message());
-    return new Instance(tag(i, TAG_MACHINE), i.instanceId(), status, reason, i.launchTime());
+    return new Instance(tag(i, TAG_MACHINE), i.instanceId(), status, reason, i.launchTime(),
+      i.instanceTypeAsString());
   }
 
   /** Instances of this machine not terminated (nor shutting down), oldest first. */
