@@ -4,6 +4,8 @@ import io.ltm.account.AccountEndpoint;
 import io.ltm.account.Accounts;
 import io.ltm.account.SessionEndpoint;
 import io.ltm.account.Sessions;
+import io.ltm.account.SignInLimiter;
+import io.ltm.audit.AuditEndpoint;
 import io.ltm.account.Usage;
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.account.ApiKeys;
@@ -125,8 +127,10 @@ public final class Ltm {
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
     return vertx.executeBlocking(PresetCatalog::load).compose(presets -> {
       List<io.ltm.http.Endpoint> endpoints = List.of(
-        new SessionEndpoint(vertx, new Accounts(pool), sessions),
+        new SessionEndpoint(vertx, new Accounts(pool), sessions, new SignInLimiter(pool,
+          config.limits().signInAttempts(), java.time.Duration.ofSeconds(config.limits().signInWindowSeconds()))),
         new AccountEndpoint(apiKeys, new Usage(pool)),
+        new AuditEndpoint(pool),
         new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams), config.machines()),
         new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
         new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,

@@ -53,4 +53,14 @@ class ArchitectureTest {
     .should().callMethodWhere(JavaCall.Predicates.target(name("sleep"))
       .and(JavaCall.Predicates.target(owner(assignableTo(Thread.class).or(assignableTo(TimeUnit.class))))))
     .because("a sleep on an event loop stalls every request it serves; use vertx.setTimer");
+
+  /**
+   * A host name in customer input must never reach a resolver: a lookup blocks the event loop it runs on and
+   * lets input trigger DNS queries. Addresses are parsed as literals ({@code Cidr.parseAddress}).
+   */
+  @ArchTest
+  static final ArchRule nothingResolvesNames = noClasses()
+    .should().callMethodWhere(JavaCall.Predicates.target(name("getByName").or(name("getAllByName")))
+      .and(JavaCall.Predicates.target(owner(assignableTo(java.net.InetAddress.class)))))
+    .because("parsing an address must not become a DNS query (issue 11); use Cidr.parseAddress for literals");
 }

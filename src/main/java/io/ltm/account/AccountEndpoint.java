@@ -1,6 +1,8 @@
 package io.ltm.account;
 
+import io.ltm.audit.Actor;
 import io.ltm.common.ApiException;
+import io.ltm.common.JsonInput;
 import io.ltm.http.Endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -27,16 +29,17 @@ public class AccountEndpoint implements Endpoint {
     builder.getRoute("listApiKeys").addHandler(ctx -> Endpoint.respond(ctx, 200,
       apiKeys.list(account(ctx)).map(items -> new JsonObject().put("items", items))));
     builder.getRoute("createApiKey").addHandler(ctx -> {
-      String label = ctx.body().asJsonObject().getString("label").trim();
+      String label = JsonInput.optionalString(ctx.body().asJsonObject(), "label", "label");
+      label = label == null ? "" : label.trim();
       if (label.isEmpty()) {
         ctx.fail(ApiException.badRequest("invalid_field", "label must not be blank", "label"));
         return;
       }
-      Endpoint.respond(ctx, 201, apiKeys.createForApi(account(ctx), label));
+      Endpoint.respond(ctx, 201, apiKeys.createForApi(account(ctx), label, Actor.of(ctx)));
     });
     builder.getRoute("revokeApiKey").addHandler(ctx -> {
       String keyId = ctx.pathParam("keyId");
-      Endpoint.respond(ctx, 204, apiKeys.revoke(account(ctx), keyId).compose(found -> found
+      Endpoint.respond(ctx, 204, apiKeys.revoke(account(ctx), keyId, Actor.of(ctx)).compose(found -> found
         ? Future.succeededFuture(null) : Future.failedFuture(ApiException.notFound("API key", keyId))));
     });
     builder.getRoute("getUsage").addHandler(ctx -> Endpoint.respond(ctx, 200, usage.of(account(ctx))));

@@ -17,6 +17,10 @@ public class Accounts {
     this.pool = pool;
   }
 
+  public Pool pool() {
+    return pool;
+  }
+
   /** The id of the account with this e-mail, creating it if needed. */
   public Future<String> ensure(String name, String email) {
     return pool.preparedQuery("SELECT id FROM accounts WHERE email = ?").execute(Tuple.of(email))

@@ -1,5 +1,6 @@
 package io.ltm.account;
 
+import io.ltm.audit.Actor;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
 import io.vertx.core.Future;
@@ -72,6 +73,7 @@ public class ApiKeyAuthHandler implements Handler<RoutingContext> {
           ctx.fail(ApiException.unauthorized("this API key is unknown or revoked"));
         } else {
           ctx.put(PRINCIPAL, ar.result());
+          Actor.apiKey(ApiKeys.prefixOf(key), ctx).putOn(ctx);
           ctx.next();
         }
       });
@@ -96,6 +98,7 @@ public class ApiKeyAuthHandler implements Handler<RoutingContext> {
       } else {
         ctx.put(PRINCIPAL, ar.result().principal());
         ctx.put(SESSION, ar.result());
+        Actor.session(ar.result().tokenHash(), ctx).putOn(ctx);
         ctx.next();
       }
     });

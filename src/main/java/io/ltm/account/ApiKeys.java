@@ -1,6 +1,10 @@
 package io.ltm.account;
 
+import io.ltm.audit.Actor;
+import io.ltm.audit.AuditLog;
 import io.ltm.common.Ids;
+import io.ltm.db.Transactions;
+import io.ltm.common.Utc;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,8 +12,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 
 /**
  * API keys look like {@code ltm_<prefix>_<secret>}. Only the prefix (to find the row) and a hash of the whole
@@ -43,15 +45,20 @@ public class ApiKeys {
       .map(key);
   }
 
-  /** Creates a key and answers its API shape with the full key: the only time it is ever visible. */
-  public Future<JsonObject> createForApi(String accountId, String label) {
+  /**
+   * Creates a key and answers its API shape with the full key: the only time it is ever visible. The audit entry
+   * is written in the same transaction.
+   */
+  public Future<JsonObject> createForApi(String accountId, String label, Actor actor) {
     String prefix = Ids.random(10);
     String key = "ltm_" + prefix + "_" + Ids.random(32);
     String id = Ids.newId("key");
-    return pool.preparedQuery(INSERT)
-      .execute(Tuple.of(id, accountId, prefix, Ids.sha256(key), label))
+    return Transactions.run(pool, conn -> conn.preparedQuery(INSERT)
+        .execute(Tuple.of(id, accountId, prefix, Ids.sha256(key), label))
+        .compose(v -> AuditLog.record(conn, accountId, AuditLog.API_KEY_CREATED, actor, new JsonObject()
+          .put("keyId", id).put("prefix", prefix).put("label", label))))
       .map(v -> new JsonObject().put("id", id).put("prefix", prefix).put("label", label).put("key", key)
-        .put("createdAt", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString())
+        .put("createdAt", Utc.nowText())
         .putNull("revokedAt"));
   }
 
@@ -61,22 +68,23 @@ public class ApiKeys {
       JsonArray items = new JsonArray();
       for (Row row : rows) {
         items.add(new JsonObject().put("id", row.getString(0)).put("prefix", row.getString(1))
-          .put("label", row.getString(2)).put("createdAt", utc(row.getLocalDateTime(3)))
-          .put("revokedAt", utc(row.getLocalDateTime(4))));
+          .put("label", row.getString(2)).put("createdAt", Utc.format(row.getLocalDateTime(3)))
+          .put("revokedAt", Utc.format(row.getLocalDateTime(4))));
       }
       return items;
     });
   }
 
-  /** Revokes one of the account's keys; true when it exists (revoking twice is harmless). */
-  public Future<Boolean> revoke(String accountId, String keyId) {
-    return pool.preparedQuery(REVOKE).execute(Tuple.of(keyId, accountId)).compose(updated -> updated.rowCount() > 0
-      ? Future.succeededFuture(true)
-      : pool.preparedQuery(EXISTS).execute(Tuple.of(keyId, accountId)).map(rows -> rows.size() > 0));
-  }
-
-  private static String utc(LocalDateTime time) {
-    return time == null ? null : time.atOffset(ZoneOffset.UTC).toInstant().toString();
+  /** Revokes one of the account's keys; true when it exists (revoking twice is harmless, and audited once). */
+  public Future<Boolean> revoke(String accountId, String keyId, Actor actor) {
+    if (!Ids.isCanonical(keyId)) {
+      return Future.succeededFuture(false);
+    }
+    return Transactions.run(pool, conn -> conn.preparedQuery(REVOKE).execute(Tuple.of(keyId, accountId))
+      .compose(updated -> updated.rowCount() > 0
+        ? AuditLog.record(conn, accountId, AuditLog.API_KEY_REVOKED, actor, new JsonObject().put("keyId", keyId))
+          .map(true)
+        : conn.preparedQuery(EXISTS).execute(Tuple.of(keyId, accountId)).map(rows -> rows.size() > 0)));
   }
 
   /** The account a key belongs to, or null for a malformed, unknown or revoked key. */
@@ -95,7 +103,8 @@ public class ApiKeys {
     });
   }
 
-  static String prefixOf(String key) {
+  /** The visible prefix of a well-formed key ({@code ltm_<prefix>_<secret>}), or null. */
+  public static String prefixOf(String key) {
     if (key == null || key.length() > 100) {
       return null;
     }

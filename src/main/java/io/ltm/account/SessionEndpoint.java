@@ -1,8 +1,10 @@
 package io.ltm.account;
 
 import io.ltm.account.domain.Passwords;
-import io.ltm.account.domain.SignInThrottle;
+import io.ltm.audit.Actor;
+import io.ltm.audit.AuditLog;
 import io.ltm.common.ApiException;
+import io.ltm.common.JsonInput;
 import io.ltm.http.Endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,13 +14,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
-import java.time.Duration;
-import java.time.Instant;
 
 /**
  * Browser sign-in and sign-out. The password check (PBKDF2, hundreds of milliseconds) runs on a worker thread;
- * an unknown e-mail costs the same time as a wrong password and gets the same answer. Ten failures for one
- * e-mail within 15 minutes make it wait ({@code 429}, see {@link SignInThrottle}).
+ * an unknown e-mail costs the same time as a wrong password and gets the same answer. Each e-mail gets a limited
+ * number of password checks per window, shared by every server node ({@code 429}, see {@link SignInLimiter}).
+ * Signing in, a failed password and signing out are written to the account's audit log.
  */
 public class SessionEndpoint implements Endpoint {
   /** The one route reachable without a key or a session. */
@@ -29,12 +30,13 @@ public class SessionEndpoint implements Endpoint {
   private final Vertx vertx;
   private final Accounts accounts;
   private final Sessions sessions;
-  private final SignInThrottle throttle = new SignInThrottle(10, Duration.ofMinutes(15));
+  private final SignInLimiter limiter;
 
-  public SessionEndpoint(Vertx vertx, Accounts accounts, Sessions sessions) {
+  public SessionEndpoint(Vertx vertx, Accounts accounts, Sessions sessions, SignInLimiter limiter) {
     this.vertx = vertx;
     this.accounts = accounts;
     this.sessions = sessions;
+    this.limiter = limiter;
   }
 
   @Override
@@ -54,41 +56,48 @@ public class SessionEndpoint implements Endpoint {
         ctx.fail(ApiException.badRequest("not_a_session", "only a browser session can sign out", null));
         return;
       }
-      sessions.delete(session.token()).onComplete(ar -> {
-        if (ar.failed()) {
-          ctx.fail(ar.cause());
-          return;
-        }
-        vertx.eventBus().publish(SESSION_ENDED, session.tokenHash());
-        ctx.response().addCookie(cookie(ctx, "").setMaxAge(0));
-        ctx.response().setStatusCode(204).end();
-      });
+      sessions.delete(session.token())
+        .compose(deleted -> AuditLog.record(accounts.pool(), session.principal().accountId(), AuditLog.SIGNED_OUT,
+          Actor.of(ctx), null))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ar.cause());
+            return;
+          }
+          vertx.eventBus().publish(SESSION_ENDED, session.tokenHash());
+          ctx.response().addCookie(cookie(ctx, "").setMaxAge(0));
+          ctx.response().setStatusCode(204).end();
+        });
     });
   }
 
   private void signIn(RoutingContext ctx) {
     JsonObject body = ctx.body().asJsonObject();
-    String email = body.getString("email").trim().toLowerCase(java.util.Locale.ROOT);
-    String password = body.getString("password");
-    Duration wait = throttle.retryAfter(email, Instant.now());
-    if (wait != null) {
-      ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, wait.toSeconds())));
-      ctx.fail(new ApiException(429, "too_many_attempts", "too many failed sign-ins for this e-mail; try again in "
-        + Math.max(1, wait.toMinutes()) + " minute(s)", "password", null));
-      return;
-    }
-    accounts.credentials(email)
-      .compose(found -> vertx.executeBlocking(() ->
+    String email = JsonInput.optionalString(body, "email", "email").trim().toLowerCase(java.util.Locale.ROOT);
+    String password = JsonInput.optionalString(body, "password", "password");
+    limiter.reserve(email).compose(wait -> {
+      if (wait != null) {
+        ctx.response().putHeader("Retry-After", String.valueOf(wait.toSeconds()));
+        return Future.failedFuture(new ApiException(429, "too_many_attempts", "more than " + limiter.maxAttempts()
+          + " sign-in attempts for this e-mail within " + limiter.window().toMinutes() + " minutes; try again in "
+          + Math.max(1, (wait.toSeconds() + 59) / 60) + " minute(s)", "password", null));
+      }
+      return accounts.credentials(email).compose(found -> vertx.executeBlocking(() ->
           Passwords.verify(password, found == null ? null : found.passwordHash()), false)
         .compose(ok -> {
           if (!ok) {
-            throttle.failed(email, Instant.now());
-            return Future.failedFuture(new ApiException(401, "bad_credentials",
-              "this e-mail and password do not match an account", "password", null));
+            Future<Void> audited = found == null ? Future.succeededFuture()
+              : AuditLog.record(accounts.pool(), found.accountId(), AuditLog.SIGN_IN_FAILED, Actor.anonymous(ctx),
+                new JsonObject().put("email", found.email()));
+            return audited.compose(v -> Future.failedFuture(new ApiException(401, "bad_credentials",
+              "this e-mail and password do not match an account", "password", null)));
           }
-          throttle.succeeded(email);
-          return sessions.create(found.accountId(), found.name(), found.email());
-        }))
+          return limiter.succeeded(email)
+            .compose(v -> sessions.create(found.accountId(), found.name(), found.email()))
+            .compose(session -> AuditLog.record(accounts.pool(), found.accountId(), AuditLog.SIGNED_IN,
+              Actor.session(session.tokenHash(), ctx), new JsonObject().put("email", found.email())).map(session));
+        }));
+    })
       .onComplete(ar -> {
         if (ar.failed()) {
           ctx.fail(ar.cause());

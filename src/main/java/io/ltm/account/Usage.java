@@ -83,7 +83,7 @@ public class Usage {
           .put("marginCents", "USD".equals(currency) ? cents - machineSum : null)));
         return new JsonObject().put("items", items).put("totals", totalList)
           .put("billedStates", new JsonArray(UsageRule.BILLED_STATES.stream().sorted().toList()))
-          .put("asOf", now.toString());
+          .put("asOf", io.ltm.common.Utc.format(now));
       }));
     });
   }

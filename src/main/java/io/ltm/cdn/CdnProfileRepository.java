@@ -45,8 +45,11 @@ public class CdnProfileRepository {
 
   /** The profile, or null when it does not exist, is another account's or was deleted. */
   public Future<Profile> find(SqlClient client, String accountId, String id) {
+    // Exactly this id: the column's collation would also match CDN_… or "cdn_… ", and a stream's configuration
+    // would then store the profile under a name it does not have.
     return client.preparedQuery(ONE).execute(Tuple.of(id, accountId))
-      .map(rows -> rows.size() == 0 ? null : fromRow(rows.iterator().next()));
+      .map(rows -> rows.size() == 0 || !rows.iterator().next().getString("id").equals(id) ? null
+        : fromRow(rows.iterator().next()));
   }
 
   /** True when a profile was deleted. Its secrets go with it. */

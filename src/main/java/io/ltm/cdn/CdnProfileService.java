@@ -6,6 +6,8 @@ import io.ltm.cdn.domain.InvalidProfileException;
 import io.ltm.cdn.domain.ProfileRules;
 import io.ltm.cdn.upload.UploadException;
 import io.ltm.cdn.upload.Uploaders;
+import io.ltm.audit.Actor;
+import io.ltm.audit.AuditLog;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
 import io.ltm.metrics.Meters;
@@ -55,7 +57,7 @@ public class CdnProfileService {
   }
 
   /** Validates, checks against the CDN itself unless {@code "check": false}, then stores. */
-  public Future<JsonObject> create(String accountId, JsonObject body) {
+  public Future<JsonObject> create(String accountId, JsonObject body, Actor actor) {
     ProfileRules.Checked checked = ProfileRules.check(body.getString("name"), body.getString("kind"), values(body), Map.of());
     if (!checked.secrets().isEmpty() && box == null) {
       return Future.failedFuture(new ApiException(503, "cdn_secrets_unavailable", "this server has no cdn.secretKey "
@@ -69,7 +71,11 @@ public class CdnProfileService {
         new JsonObject(new HashMap<>(checked.settings()))
           .put("secretsSet", new JsonArray(checked.secrets().keySet().stream().sorted().toList())),
         checked.secrets().isEmpty() ? null : box.seal(id, new JsonObject(new HashMap<>(checked.secrets()))), null, null);
-      return profiles.insert(pool, row).compose(x -> owned(accountId, id)).map(CdnProfileService::toJson);
+      return pool.withTransaction(conn -> profiles.insert(conn, row)
+          .compose(x -> AuditLog.record(conn, accountId, AuditLog.CDN_PROFILE_CREATED, actor, new JsonObject()
+            .put("profileId", id).put("name", checked.name()).put("kind", checked.kind())
+            .put("secretsSet", new JsonArray(checked.secrets().keySet().stream().sorted().toList())))))
+        .compose(x -> owned(accountId, id)).map(CdnProfileService::toJson);
     });
   }
 
@@ -83,7 +89,7 @@ public class CdnProfileService {
   }
 
   /** Refused (409) while a stream's current configuration names the profile. */
-  public Future<Void> delete(String accountId, String id) {
+  public Future<Void> delete(String accountId, String id, Actor actor) {
     return pool.withTransaction(conn -> owned(conn, accountId, id)
       .compose(p -> profiles.usedBy(conn, accountId, id))
       .compose(streams -> {
@@ -92,7 +98,9 @@ public class CdnProfileService {
             + "stream(s) " + String.join(", ", streams) + "; choose another CDN for them first",
             new JsonObject().put("streams", new JsonArray(streams))));
         }
-        return profiles.delete(conn, accountId, id).mapEmpty();
+        return profiles.delete(conn, accountId, id)
+          .compose(deleted -> AuditLog.record(conn, accountId, AuditLog.CDN_PROFILE_DELETED, actor,
+            new JsonObject().put("profileId", id)));
       }));
   }
 

@@ -2,6 +2,7 @@ package io.ltm.cloud;
 
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.common.ApiException;
+import io.ltm.common.JsonInput;
 import io.ltm.http.Endpoint;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -64,7 +65,7 @@ public class AgentCallsEndpoint {
       ctx.fail(ApiException.badRequest("invalid_field", "thumbnailUrl must be an http(s) URL", "thumbnailUrl"));
       return;
     }
-    Endpoint.respond(ctx, 200, calls.thumbnail(machineId(ctx), token(ctx), url, body.getInteger("version", 0))
+    Endpoint.respond(ctx, 200, calls.thumbnail(machineId(ctx), token(ctx), url, JsonInput.intOr(body, "version", "version", 0, 0, Integer.MAX_VALUE))
       .map(v -> (JsonObject) null));
   }
 

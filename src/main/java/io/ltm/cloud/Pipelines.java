@@ -1,6 +1,7 @@
 package io.ltm.cloud;
 
 import io.ltm.agent.Pipeline;
+import io.ltm.common.Utc;
 import io.ltm.config.LtmConfig;
 import io.ltm.ingest.IngestRepository;
 import io.ltm.stream.Stream;
@@ -9,7 +10,6 @@ import io.ltm.stream.domain.Rendition;
 import io.ltm.stream.domain.StreamConfig;
 
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 
 /** What a machine is told to run: its stream's current configuration, its ingest, and how to watch it. */
@@ -48,6 +48,6 @@ final class Pipelines {
       return List.of(new Pipeline.StreamKey(current, 0));
     }
     return List.of(new Pipeline.StreamKey(current, 0), new Pipeline.StreamKey(previousKey,
-      previousUntil.toInstant(ZoneOffset.UTC).toEpochMilli()));
+      Utc.toInstant(previousUntil).toEpochMilli()));
   }
 }

@@ -10,6 +10,8 @@ import java.util.HexFormat;
 public final class Ids {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final char[] ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz".toCharArray();
+  private static final java.util.regex.Pattern CANONICAL =
+    java.util.regex.Pattern.compile("[a-z]{2,8}_[0-9abcdefghjkmnpqrstvwxyz]{20}");
 
   private Ids() {
   }
@@ -17,6 +19,16 @@ public final class Ids {
   /** {@code prefix_} + 20 random base32 characters (100 bits): unguessable, so a 404 leaks nothing. */
   public static String newId(String prefix) {
     return prefix + "_" + random(20);
+  }
+
+  /**
+   * True when {@code id} has exactly the shape {@link #newId} gives: a lowercase prefix, {@code _} and 20 characters
+   * of the id alphabet. Stored ids are all of that shape and MySQL's default collation ignores case and trailing
+   * spaces, so checking the shape first is what makes {@code STR_…} or {@code "str_… "} miss instead of finding
+   * {@code str_…}.
+   */
+  public static boolean isCanonical(String id) {
+    return id != null && CANONICAL.matcher(id).matches();
   }
 
   public static String random(int length) {

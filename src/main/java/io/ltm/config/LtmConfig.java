@@ -21,7 +21,8 @@ import java.util.Map;
  * reads raw config keys.
  */
 public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev,
-                        AgentConfig agent, CdnConfig cdn, Ec2Config ec2, MachinesConfig machines) {
+                        AgentConfig agent, CdnConfig cdn, LimitsConfig limits, Ec2Config ec2,
+                        MachinesConfig machines) {
 
   public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes) {
     public HttpConfig withPort(int newPort) {
@@ -107,6 +108,14 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     }
   }
 
+  /**
+   * What protects accounts. {@code apiRequests} per API key (or browser session) every {@code apiWindowSeconds}, per
+   * server node; 0 turns the limit off. {@code signInAttempts} password checks per e-mail every
+   * {@code signInWindowSeconds}, counted in MySQL, so shared by every server node.
+   */
+  public record LimitsConfig(int apiRequests, int apiWindowSeconds, int signInAttempts, int signInWindowSeconds) {
+  }
+
   /** Environment variable → path in the YAML tree. One table, so the README can list it verbatim. */
   static final Map<String, String> ENV_OVERRIDES = Map.ofEntries(
     Map.entry("LTM_HTTP_HOST", "http.host"),
@@ -151,7 +160,11 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_HEALTH_RETENTION_HOURS", "agent.healthRetentionHours"),
     Map.entry("LTM_CDN_SECRET_KEY", "cdn.secretKey"),
     Map.entry("LTM_CDN_FAILOVER_SECONDS", "cdn.failoverSeconds"),
-    Map.entry("LTM_CDN_FAILBACK_SECONDS", "cdn.failbackSeconds"));
+    Map.entry("LTM_CDN_FAILBACK_SECONDS", "cdn.failbackSeconds"),
+    Map.entry("LTM_API_RATE_LIMIT", "limits.apiRequests"),
+    Map.entry("LTM_API_RATE_WINDOW_SECONDS", "limits.apiWindowSeconds"),
+    Map.entry("LTM_SIGN_IN_ATTEMPTS", "limits.signInAttempts"),
+    Map.entry("LTM_SIGN_IN_WINDOW_SECONDS", "limits.signInWindowSeconds"));
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

@@ -14,13 +14,17 @@ import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.handler.SimpleAuthenticationHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl;
 import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * for another's events. When a session signs out, the sockets it opened on this node are closed.
  */
 public class EventBridge {
+  private static final Logger LOG = LoggerFactory.getLogger(EventBridge.class);
   private static final int REPLAY_LIMIT = 1000;
+  private static final long MAX_XHR_BODY = 64 * 1024;
   private static final String SESSION_HASH = "ltmSession";
 
   private final Vertx vertx;
@@ -77,6 +83,9 @@ public class EventBridge {
         : Future.succeededFuture(User.create(new JsonObject()
           .put("sub", session.principal().accountId()).put(SESSION_HASH, session.tokenHash())))));
     Router router = Router.router(vertx);
+    // The XHR transports (a browser without WebSocket) post their frames as request bodies; without a body handler
+    // every xhr_send was a 500. Bounded like the API's bodies.
+    router.post().handler(BodyHandler.create().setBodyLimit(MAX_XHR_BODY).setHandleFileUploads(false));
     router.route().handler(ctx -> {
       if (sessionCookie(ctx) == null) {
         ctx.next();
@@ -84,7 +93,11 @@ public class EventBridge {
         bySession.handle(ctx);
       }
     });
-    router.route().subRouter(SockJSHandler.create(vertx).bridge(options, this::guard));
+    // The bridge is built by hand, rather than by SockJSHandler.bridge, so that every socket reaches it screened:
+    // a frame of the wrong shape is answered with an error and never reaches the bridge or guard().
+    EventBusBridgeImpl bridge = new EventBusBridgeImpl(vertx, null, options, this::guard);
+    router.route().subRouter(SockJSHandler.create(vertx).socketHandler(socket -> bridge.handle(new ScreenedSocket(vertx,
+      socket))));
     return router;
   }
 
@@ -102,8 +115,13 @@ public class EventBridge {
     });
     vertx.eventBus().<JsonObject>localConsumer(EventTypes.REPLAY_ADDRESS, msg -> {
       JsonObject body = msg.body();
-      String accountId = body.getString("accountId");
-      long after = Math.max(0, body.getLong("after", 0L));
+      String accountId = body == null ? null : body.getString("accountId");
+      if (accountId == null) {
+        // Only the bridge's rewritten requests are answered: they name the account it authenticated.
+        msg.fail(400, "a replay request names no account");
+        return;
+      }
+      long after = Math.max(0, BridgeFrames.afterOf(body.getValue("after")));
       EventLog.after(pool, accountId, after, REPLAY_LIMIT).onComplete(ar -> {
         if (ar.succeeded()) {
           msg.reply(new JsonObject().put("items", ar.result()));
@@ -124,7 +142,29 @@ public class EventBridge {
         new JsonObject().put("type", EventTypes.RESYNC))));
   }
 
+  /**
+   * Decides each bridge event. Frames reach it already screened ({@link BridgeFrames}); should anything here still
+   * fail, the event is refused, which the bridge answers with an error: no frame goes unanswered.
+   */
   private void guard(BridgeEvent event) {
+    try {
+      decide(event);
+    } catch (RuntimeException e) {
+      LOG.warn("bridge event {} refused: {}", event.type(), e.toString());
+      refuse(event);
+    }
+  }
+
+  private void refuse(BridgeEvent event) {
+    if (event.socket() instanceof ScreenedSocket screened) {
+      screened.strike("refused by the bridge");
+    }
+    if (!event.future().isComplete()) {
+      event.complete(false);
+    }
+  }
+
+  private void decide(BridgeEvent event) {
     BridgeEventType type = event.type();
     if (type == BridgeEventType.RECEIVE) {
       event.complete(deliverable(event.socket(), event.getRawMessage()));
@@ -145,12 +185,13 @@ public class EventBridge {
       return;
     }
     JsonObject raw = event.getRawMessage();
-    JsonObject headers = raw == null ? null : raw.getJsonObject("headers");
-    String key = ApiKeyAuthHandler.bearer(headers == null ? null : headers.getString("authorization"));
+    JsonObject headers = raw == null || !(raw.getValue("headers") instanceof JsonObject h) ? null : h;
+    Object authorization = headers == null ? null : headers.getValue("authorization");
+    String key = ApiKeyAuthHandler.bearer(authorization instanceof String a ? a : null);
     User user = event.socket().webUser();
     String sessionHash = user == null ? null : user.principal().getString(SESSION_HASH);
     if (key == null && sessionHash == null) {
-      event.complete(false);
+      refuse(event);
       return;
     }
     // Checked again on every frame: a session that signed out since the handshake opens nothing more.
@@ -160,7 +201,7 @@ public class EventBridge {
       : session.map(s -> s == null ? null : s.principal());
     caller.recover(err -> Future.succeededFuture(null)).onSuccess(principal -> {
       if (principal == null) {
-        event.complete(false);
+        refuse(event);
       } else if (type == BridgeEventType.REGISTER) {
         boolean own = EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address"));
         if (own) {
@@ -169,18 +210,22 @@ public class EventBridge {
         if (own && key == null) {
           sessionSockets.computeIfAbsent(sessionHash, k -> ConcurrentHashMap.newKeySet()).add(event.socket());
         }
-        event.complete(own);
+        if (own) {
+          event.complete(true);
+        } else {
+          refuse(event);
+        }
       } else if (type == BridgeEventType.SEND && EventTypes.REPLAY_ADDRESS.equals(raw.getString("address"))) {
         Object requested = raw.getValue("body");
-        long after = requested instanceof JsonObject json ? json.getLong("after", 0L) : 0L;
-        raw.put("body", new JsonObject().put("accountId", principal.accountId()).put("after", after));
+        long after = requested instanceof JsonObject json ? BridgeFrames.afterOf(json.getValue("after")) : 0L;
+        raw.put("body", new JsonObject().put("accountId", principal.accountId()).put("after", Math.max(0, after)));
         raw.remove("headers");
         event.setRawMessage(raw);
         event.complete(true);
       } else {
-        event.complete(false);
+        refuse(event);
       }
-    });
+    }).onFailure(err -> refuse(event));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.ltm.events;
 
+import io.ltm.common.Utc;
 import io.ltm.jobs.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -10,8 +11,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -56,7 +55,7 @@ public final class EventLog {
           .put("type", type)
           .put("accountId", accountId)
           .put("streamId", streamId)
-          .put("at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
+          .put("at", Utc.nowText())
           .mergeIn(fields);
         // Both sent at once (the connection pipelines them): one round trip, not two.
         return Future.all(conn.preparedQuery(INSERT).execute(Tuple.of(accountId, seq, type, streamId, event.encode())),
@@ -81,7 +80,7 @@ public final class EventLog {
         return Future.failedFuture(new IllegalStateException("no account " + accountId));
       }
       long last = rows.property(MySQLClient.LAST_INSERTED_ID);
-      String at = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+      String at = Utc.nowText();
       List<JsonObject> events = new ArrayList<>();
       List<Object> values = new ArrayList<>();
       List<Outbox.Message> messages = new ArrayList<>();

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -53,8 +54,12 @@ public class ApiServer extends VerticleBase {
   public Future<?> start() {
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
       Router router = router(contract);
-      server = vertx.createHttpServer();
-      return server.requestHandler(router).listen(config.http().port(), config.http().host());
+      server = vertx.createHttpServer(new HttpServerOptions()
+        .setMaxInitialLineLength(FailureHandler.MAX_URL_CHARS)
+        .setMaxHeaderSize(FailureHandler.MAX_HEADER_BYTES));
+      return server.requestHandler(router)
+        .invalidRequestHandler(FailureHandler::invalidRequest)
+        .listen(config.http().port(), config.http().host());
     });
   }
 
@@ -66,6 +71,9 @@ public class ApiServer extends VerticleBase {
   private Router router(OpenAPIContract contract) {
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
     BodyHandler body = BodyHandler.create().setBodyLimit(config.http().maxBodyBytes()).setHandleFileUploads(false);
+    // Order matters: malformed URLs and media types are refused before a body is read or a key looked up.
+    builder.rootHandler(RequestGuard::checkEscapes);
+    builder.rootHandler(onlyApi(RequestGuard::checkApiRequest));
     builder.rootHandler(onlyApi(body));
     builder.rootHandler(onlyApi(ctx -> {
       // Signing in is the one API call made before there is a key or a session.
@@ -76,9 +84,14 @@ public class ApiServer extends VerticleBase {
         auth.handle(ctx);
       }
     }));
-    builder.getRoutes().forEach(route -> route.setDoSecurity(false));
+    builder.rootHandler(onlyApi(new RateLimiter(config.limits().apiRequests(), config.limits().apiWindowSeconds())));
+    builder.getRoutes().forEach(route -> route.setDoSecurity(false).addHandler(RequestGuard::checkPathIds));
     endpoints.forEach(e -> e.addRoutes(builder));
     Router router = builder.createRouter();
+    // Failures no route's failure handler takes (a path the router itself cannot decode, say) still get the JSON.
+    for (int status : new int[] {400, 401, 403, 404, 405, 406, 413, 414, 415, 429, 431, 500, 501, 503}) {
+      router.errorHandler(status, FailureHandler::routerError);
+    }
 
     FailureHandler failures = new FailureHandler();
     router.get(API + CONTRACT).handler(ctx -> ctx.response()

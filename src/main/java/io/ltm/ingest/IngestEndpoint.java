@@ -1,6 +1,8 @@
 package io.ltm.ingest;
 
 import io.ltm.account.ApiKeyAuthHandler;
+import io.ltm.audit.Actor;
+import io.ltm.common.JsonInput;
 import io.ltm.http.Endpoint;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -18,9 +20,10 @@ public class IngestEndpoint implements Endpoint {
   public void addRoutes(RouterBuilder builder) {
     builder.getRoute("getIngest").addHandler(ctx -> Endpoint.respond(ctx, 200, ingest.get(account(ctx), id(ctx))));
     builder.getRoute("replaceIngest").addHandler(ctx -> Endpoint.respond(ctx, 200,
-      ingest.replace(account(ctx), id(ctx), body(ctx))));
+      ingest.replace(account(ctx), id(ctx), body(ctx), Actor.of(ctx))));
     builder.getRoute("rotateStreamKey").addHandler(ctx -> Endpoint.respond(ctx, 200,
-      ingest.rotate(account(ctx), id(ctx), body(ctx).getInteger("graceSeconds", IngestService.DEFAULT_GRACE_SECONDS))));
+      ingest.rotate(account(ctx), id(ctx), JsonInput.intOr(body(ctx), "graceSeconds", "graceSeconds",
+        IngestService.DEFAULT_GRACE_SECONDS, 0, IngestService.MAX_GRACE_SECONDS), Actor.of(ctx))));
   }
 
   private static JsonObject body(RoutingContext ctx) {

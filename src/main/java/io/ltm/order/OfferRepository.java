@@ -2,6 +2,7 @@ package io.ltm.order;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
@@ -49,12 +50,26 @@ public class OfferRepository {
   /** The offer with this id even if it is no longer sold (streams bought from it keep its limits), or null. */
   public Future<Offer> find(SqlClient client, String id) {
     return client.preparedQuery("SELECT " + COLUMNS + " FROM offers WHERE id = ?").execute(Tuple.of(id))
-      .map(rows -> rows.size() == 0 ? null : Offer.fromRow(rows.iterator().next()));
+      .map(rows -> exactly(rows, id));
   }
 
   /** The active offer with this id, or null. */
   public Future<Offer> findActive(SqlClient client, String id) {
     return client.preparedQuery("SELECT " + COLUMNS + " FROM offers WHERE id = ? AND active").execute(Tuple.of(id))
-      .map(rows -> rows.size() == 0 ? null : Offer.fromRow(rows.iterator().next()));
+      .map(rows -> exactly(rows, id));
+  }
+
+  /**
+   * The offer whose id is exactly {@code id}: the column compares case- and trailing-space-insensitively, and
+   * {@code "MOBILE"} or {@code "sd-abr "} must not buy {@code mobile} or {@code sd-abr} (nor be stored as sent).
+   */
+  private static Offer exactly(Iterable<Row> rows, String id) {
+    for (Row row : rows) {
+      Offer offer = Offer.fromRow(row);
+      if (offer.id().equals(id)) {
+        return offer;
+      }
+    }
+    return null;
   }
 }

@@ -2,6 +2,8 @@ package io.ltm.order;
 
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
+import io.ltm.common.JsonInput;
+import io.ltm.common.Utc;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
@@ -36,6 +38,8 @@ import java.util.List;
  */
 public class OrderService {
   private static final int DUPLICATE_KEY = 1062;
+  /** Streams one order may buy (the contract says the same). */
+  static final int MAX_QUANTITY = 10;
   private static final String INSERT_ORDER = "INSERT INTO orders (id, account_id, offer_id, quantity, state, "
     + "price_per_hour_cents, currency) VALUES (?, ?, ?, ?, ?, ?, ?)";
   private static final String FIND_ORDER = "SELECT id, offer_id, quantity, state, price_per_hour_cents, currency, "
@@ -94,7 +98,8 @@ public class OrderService {
 
   public Future<JsonObject> get(String accountId, String orderId) {
     return pool.preparedQuery(FIND_ORDER).execute(Tuple.of(orderId, accountId)).compose(rows -> {
-      if (rows.size() == 0) {
+      // Exactly this id: the column's collation would also match ORD_… or "ord_… ".
+      if (rows.size() == 0 || !rows.iterator().next().getString("id").equals(orderId)) {
         return Future.failedFuture(ApiException.notFound("order", orderId));
       }
       var row = rows.iterator().next();
@@ -105,7 +110,7 @@ public class OrderService {
         .put("state", row.getString("state"))
         .put("pricePerHourCents", row.getInteger("price_per_hour_cents"))
         .put("currency", row.getString("currency"))
-        .put("createdAt", row.getLocalDateTime("created_at").toString() + "Z");
+        .put("createdAt", Utc.format(row.getLocalDateTime("created_at")));
       return streams.listForOrder(pool, orderId).map(list -> order.put("streams", toJson(list)));
     });
   }
@@ -118,7 +123,7 @@ public class OrderService {
    */
   private Future<Answer> place(SqlConnection conn, String accountId, Offer offer, IngestSettings ingestSettings,
                                JsonObject request, KeySaver key) {
-    int quantity = request.getInteger("quantity", 1);
+    int quantity = JsonInput.intOr(request, "quantity", "quantity", 1, 1, MAX_QUANTITY);
     String baseName = request.getString("name");
     String orderId = Ids.newId("ord");
     int total = offer.pricePerHourCents() * quantity;

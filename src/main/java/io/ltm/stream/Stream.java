@@ -1,5 +1,6 @@
 package io.ltm.stream;
 
+import io.ltm.common.Utc;
 import io.ltm.stream.domain.StreamLifecycle;
 import io.ltm.stream.domain.StreamState;
 import io.vertx.core.json.JsonArray;
@@ -7,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 
 /** A stream as stored; {@link #toJson()} is its API shape. */
 public record Stream(String id, String accountId, String orderId, String offerId, String name, StreamState state,
@@ -56,8 +56,8 @@ public record Stream(String id, String accountId, String orderId, String offerId
       .put("activeCdn", activeCdn)
       .put("renditionPreviews", renditionPreviews())
       .put("ingestUrl", ingestUrl)
-      .put("createdAt", utc(createdAt))
-      .put("updatedAt", utc(updatedAt));
+      .put("createdAt", Utc.format(createdAt))
+      .put("updatedAt", Utc.format(updatedAt));
   }
 
   /**
@@ -77,9 +77,5 @@ public record Stream(String id, String accountId, String orderId, String offerId
       }
     }
     return previews;
-  }
-
-  static String utc(LocalDateTime time) {
-    return time == null ? null : time.atOffset(ZoneOffset.UTC).toInstant().toString();
   }
 }

@@ -2,6 +2,7 @@ package io.ltm.stream;
 
 import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.http.Endpoint;
+import io.ltm.http.Params;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -28,7 +29,8 @@ public class StreamConfigEndpoint implements Endpoint {
     builder.getRoute("listStreamConfigVersions").addHandler(ctx -> Endpoint.respond(ctx, 200,
       configs.versions(account(ctx), id(ctx))));
     builder.getRoute("restoreStreamConfigVersion").addHandler(ctx -> Endpoint.respond(ctx, 200,
-      configs.restore(account(ctx), id(ctx), Integer.parseInt(ctx.pathParam("version"))).map(Stream::toJson)));
+      configs.restore(account(ctx), id(ctx), (int) Params.pathLong(ctx, "version", 1, Integer.MAX_VALUE))
+        .map(Stream::toJson)));
   }
 
   private static JsonObject body(RoutingContext ctx) {

@@ -1,5 +1,7 @@
 package io.ltm.stream;
 
+import io.ltm.common.ApiException;
+import io.ltm.common.JsonInput;
 import io.ltm.stream.domain.Rendition;
 import io.ltm.stream.domain.StreamConfig;
 import io.vertx.core.json.JsonArray;
@@ -72,16 +74,29 @@ public final class StreamConfigJson {
   public static List<Rendition> ladder(JsonArray array) {
     List<Rendition> ladder = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
-      ladder.add(rendition(array.getJsonObject(i)).withDefaults());
+      if (!(array.getValue(i) instanceof JsonObject r)) {
+        throw ApiException.badRequest("invalid_field", "renditions[" + i + "] must be an object", "renditions[" + i + "]");
+      }
+      ladder.add(rendition(r, "renditions[" + i + "].").withDefaults());
     }
     return ladder;
   }
 
-  static Rendition rendition(JsonObject r) {
-    return new Rendition(r.getString("name"), r.getInteger("width", 0), r.getInteger("height", 0),
-      r.getInteger("videoBitrateKbps", 0), r.getInteger("maxRateKbps", 0), r.getInteger("bufferKbps", 0),
-      r.getInteger("fps", 0), r.getInteger("gopSeconds", 0), r.getString("videoCodec"), r.getString("audioCodec"),
-      r.getInteger("audioBitrateKbps", 0));
+  /**
+   * One rendition, every number read exactly (never narrowed) and never negative. 0 or absent is documented as
+   * "the default" for width (keep the aspect ratio), maxRateKbps, bufferKbps, gopSeconds and audioBitrateKbps, and
+   * means "no video" on an audio-only rendition; {@link io.ltm.stream.domain.ConfigRules} checks the ranges.
+   */
+  static Rendition rendition(JsonObject r, String at) {
+    return new Rendition(JsonInput.optionalString(r, "name", at + "name"), natural(r, "width", at),
+      natural(r, "height", at), natural(r, "videoBitrateKbps", at), natural(r, "maxRateKbps", at),
+      natural(r, "bufferKbps", at), natural(r, "fps", at), natural(r, "gopSeconds", at),
+      JsonInput.optionalString(r, "videoCodec", at + "videoCodec"),
+      JsonInput.optionalString(r, "audioCodec", at + "audioCodec"), natural(r, "audioBitrateKbps", at));
+  }
+
+  private static int natural(JsonObject json, String key, String at) {
+    return JsonInput.intOr(json, key, at + key, 0, 0, Integer.MAX_VALUE);
   }
 
   /**
@@ -92,8 +107,11 @@ public final class StreamConfigJson {
     StreamConfig.Hls hls = current.hls();
     JsonObject h = json.getJsonObject("hls");
     if (h != null) {
-      hls = new StreamConfig.Hls(h.getString("segmentType", hls.segmentType()),
-        h.getInteger("segmentSeconds", hls.segmentSeconds()), h.getInteger("windowSegments", hls.windowSegments()));
+      String type = JsonInput.optionalString(h, "segmentType", "outputs.hls.segmentType");
+      // Absent keeps the current value; 0 or less is refused (ConfigRules names the ranges).
+      hls = new StreamConfig.Hls(type == null ? hls.segmentType() : type,
+        JsonInput.intOr(h, "segmentSeconds", "outputs.hls.segmentSeconds", hls.segmentSeconds(), 1, Integer.MAX_VALUE),
+        JsonInput.intOr(h, "windowSegments", "outputs.hls.windowSegments", hls.windowSegments(), 1, Integer.MAX_VALUE));
     }
     StreamConfig.Restream restream = current.restream();
     if (json.containsKey("rtmp")) {

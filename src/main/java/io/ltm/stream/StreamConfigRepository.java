@@ -28,7 +28,7 @@ public class StreamConfigRepository {
   public record Version(int version, StreamConfig config, String reason, LocalDateTime createdAt) {
     public JsonObject toJson() {
       return StreamConfigJson.toJson(config).put("version", version).put("reason", reason)
-        .put("createdAt", Stream.utc(createdAt));
+        .put("createdAt", io.ltm.common.Utc.format(createdAt));
     }
   }
 

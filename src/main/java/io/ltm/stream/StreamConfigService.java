@@ -78,13 +78,13 @@ public class StreamConfigService {
   }
 
   public Future<JsonObject> current(String accountId, String streamId) {
-    return owned(pool, accountId, streamId)
+    return streams.owned(pool, accountId, streamId)
       .compose(s -> configs.find(pool, s.id(), s.configVersion()))
       .map(StreamConfigRepository.Version::toJson);
   }
 
   public Future<JsonObject> versions(String accountId, String streamId) {
-    return owned(pool, accountId, streamId).compose(s -> configs.list(pool, s.id()).map(list -> {
+    return streams.owned(pool, accountId, streamId).compose(s -> configs.list(pool, s.id()).map(list -> {
       JsonArray items = new JsonArray();
       list.forEach(v -> items.add(v.toJson()));
       return new JsonObject().put("currentVersion", s.configVersion()).put("items", items);
@@ -175,20 +175,8 @@ public class StreamConfigService {
     return new StreamConfig(base.preset(), base.renditions(), merged, cdn).withDefaults();
   }
 
-  private Future<Stream> owned(io.vertx.sqlclient.SqlClient client, String accountId, String streamId) {
-    return streams.findForAccount(client, accountId, streamId).map(s -> {
-      if (s == null) {
-        throw ApiException.notFound("stream", streamId);
-      }
-      return s;
-    });
-  }
-
   private Future<Stream> lockConfigurable(SqlConnection conn, String accountId, String streamId) {
-    return streams.lock(conn, streamId).map(s -> {
-      if (s == null || !s.accountId().equals(accountId) || s.state() == StreamState.DELETED) {
-        throw ApiException.notFound("stream", streamId);
-      }
+    return streams.lockOwned(conn, accountId, streamId).map(s -> {
       if (!CONFIGURABLE.contains(s.state())) {
         throw ApiException.conflict("stream_running", "stream " + streamId + " is " + s.state()
           + ": its configuration can change only while it is CREATED, STOPPED or FAILED; stop it first. "

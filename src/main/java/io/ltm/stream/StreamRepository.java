@@ -1,10 +1,12 @@
 package io.ltm.stream;
 
+import io.ltm.common.ApiException;
 import io.ltm.stream.domain.StreamConfig;
 import io.ltm.stream.domain.StreamState;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -69,8 +71,22 @@ public class StreamRepository {
 
   /** The stream if it exists, belongs to the account and is not deleted; else null. */
   public Future<Stream> findForAccount(SqlClient client, String accountId, String id) {
-    return client.preparedQuery(ONE_FOR_ACCOUNT).execute(Tuple.of(id, accountId))
-      .map(rows -> rows.size() == 0 ? null : Stream.fromRow(rows.iterator().next()));
+    return client.preparedQuery(ONE_FOR_ACCOUNT).execute(Tuple.of(id, accountId)).map(rows -> exactly(rows, id));
+  }
+
+  /**
+   * The one ownership check of every customer route: the stream, if it exists, is the caller's and is not
+   * deleted; otherwise a 404 that reads the same whether the id is unknown, another tenant's or deleted.
+   */
+  public Future<Stream> owned(SqlClient client, String accountId, String id) {
+    return findForAccount(client, accountId, id).compose(s -> s == null
+      ? Future.failedFuture(ApiException.notFound("stream", id)) : Future.succeededFuture(s));
+  }
+
+  /** {@link #owned}, with the stream row locked for the rest of the caller's transaction. */
+  public Future<Stream> lockOwned(SqlConnection conn, String accountId, String id) {
+    return lock(conn, id).compose(s -> s == null || !s.accountId().equals(accountId) || s.state() == StreamState.DELETED
+      ? Future.failedFuture(ApiException.notFound("stream", id)) : Future.succeededFuture(s));
   }
 
   public Future<List<Stream>> listForOrder(SqlClient client, String orderId) {
@@ -79,8 +95,7 @@ public class StreamRepository {
 
   /** Reads and row-locks a stream for the rest of the transaction; null when it does not exist. */
   public Future<Stream> lock(SqlConnection conn, String id) {
-    return conn.preparedQuery(LOCK).execute(Tuple.of(id))
-      .map(rows -> rows.size() == 0 ? null : Stream.fromRow(rows.iterator().next()));
+    return conn.preparedQuery(LOCK).execute(Tuple.of(id)).map(rows -> exactly(rows, id));
   }
 
   public Future<Void> updateState(SqlConnection conn, String id, StreamState state, String reason) {
@@ -103,6 +118,20 @@ public class StreamRepository {
 
   public Future<Void> setUrls(SqlConnection conn, String id, String previewUrl, String ingestUrl) {
     return conn.preparedQuery(SET_URLS).execute(Tuple.of(previewUrl, ingestUrl, id)).mapEmpty();
+  }
+
+  /**
+   * The row whose id is exactly {@code id}. The column's collation compares case- and trailing-space-insensitively,
+   * so {@code STR_…} or {@code "str_… "} would otherwise find {@code str_…}: an id matches byte for byte or not at all.
+   */
+  private static Stream exactly(RowSet<Row> rows, String id) {
+    for (Row row : rows) {
+      Stream s = Stream.fromRow(row);
+      if (s.id().equals(id)) {
+        return s;
+      }
+    }
+    return null;
   }
 
   private static List<Stream> all(Iterable<Row> rows) {

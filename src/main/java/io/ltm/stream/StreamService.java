@@ -1,6 +1,5 @@
 package io.ltm.stream;
 
-import io.ltm.common.ApiException;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
@@ -34,7 +33,7 @@ public class StreamService {
   }
 
   public Future<Stream> get(String accountId, String id) {
-    return streams.findForAccount(pool, accountId, id).map(s -> found(s, id));
+    return streams.owned(pool, accountId, id);
   }
 
   /** Starts (or restarts) a stream: a new generation, PROVISIONING, and a start job for the workers. */
@@ -65,21 +64,11 @@ public class StreamService {
    * state otherwise), applies the change, and answers with the stream as committed.
    */
   private Future<Stream> act(String accountId, String id, StreamAction action, Change change) {
-    return Transactions.inAccount(pool, accountId, conn -> streams.lock(conn, id).compose(s -> {
-        if (s == null || !s.accountId().equals(accountId) || s.state() == StreamState.DELETED) {
-          return Future.failedFuture(ApiException.notFound("stream", id));
-        }
+    return Transactions.inAccount(pool, accountId, conn -> streams.lockOwned(conn, accountId, id).compose(s -> {
         StreamLifecycle.apply(s.state(), action);
         return change.apply(conn, s);
       }))
       .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
       .compose(v -> action == StreamAction.DELETE ? Future.succeededFuture() : get(accountId, id));
-  }
-
-  private static Stream found(Stream s, String id) {
-    if (s == null) {
-      throw ApiException.notFound("stream", id);
-    }
-    return s;
   }
 }

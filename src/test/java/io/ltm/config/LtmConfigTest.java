@@ -8,6 +8,7 @@ import io.ltm.config.LtmConfig.DevConfig;
 import io.ltm.config.LtmConfig.AgentConfig;
 import io.ltm.config.LtmConfig.CdnConfig;
 import io.ltm.config.LtmConfig.Ec2Config;
+import io.ltm.config.LtmConfig.LimitsConfig;
 import io.ltm.config.LtmConfig.MachinesConfig;
 import io.ltm.config.LtmConfig.HttpConfig;
 import io.ltm.config.LtmConfig.MysqlConfig;
@@ -48,6 +49,7 @@ class LtmConfigTest {
     new DevConfig("Demo account", "demo@ltm.local"),
     new AgentConfig(10, 5, 60, 30, 24),
     new CdnConfig("", 10, 30),
+    new LimitsConfig(600, 60, 10, 900),
     new Ec2Config("us-east-1", "", "", List.of(), List.of(), "", "", 16, Map.of(), "on-demand"),
     new MachinesConfig(Map.of("default", List.of("c6i.large", "c5.large"),
       "hd-abr", List.of("c6i.2xlarge", "c5.2xlarge"), "sd-abr", List.of("c6i.xlarge", "c5.xlarge"),
@@ -193,7 +195,8 @@ class LtmConfigTest {
       new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster", 5, 60),
       new DevConfig("Nobody", "nobody@example.com"),
       new AgentConfig(10, 5, 60, 30, 24),
-      new CdnConfig("", 10, 30), DEFAULTS.ec2(), DEFAULTS.machines()));
+      new CdnConfig("", 10, 30),
+      new LimitsConfig(600, 60, 10, 900), DEFAULTS.ec2(), DEFAULTS.machines()));
   }
 
   @Test

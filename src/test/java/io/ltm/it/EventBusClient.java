@@ -25,6 +25,7 @@ final class EventBusClient implements AutoCloseable {
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private final Map<String, JsonObject> replies = new ConcurrentHashMap<>();
   private final AtomicInteger replyIds = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   EventBusClient(Vertx vertx, int port) {
     this(vertx, port, null);
@@ -39,12 +40,14 @@ final class EventBusClient implements AutoCloseable {
       options.addHeader("Cookie", cookie);
     }
     this.socket = Await.result(client.connect(options));
+    socket.closeHandler(v -> closed.set(true));
     // The bridge writes its frames as binary WebSocket messages: take every data frame.
     socket.handler(data -> {
       JsonObject frame = data.toJsonObject();
       if ("err".equals(frame.getString("type"))) {
         errors.add(frame.encode());
-      } else if (frame.getString("address", "").startsWith("reply-")) {
+      }
+      if (frame.getValue("address") instanceof String address && address.startsWith("reply-")) {
         replies.put(frame.getString("address"), frame);
       } else if ("rec".equals(frame.getString("type"))) {
         received.add(frame.getJsonObject("body"));
@@ -68,6 +71,20 @@ final class EventBusClient implements AutoCloseable {
       .put("body", new JsonObject().put("after", after)).encode());
     JsonObject frame = Await.until("a replay answer", Duration.ofSeconds(10), () -> replies.get(replyAddress));
     return frame.getJsonObject("body").getJsonArray("items");
+  }
+
+  /** Writes one frame exactly as given, as a misbehaving client would. */
+  void sendRaw(String frame) {
+    socket.writeTextMessage(frame);
+  }
+
+  /** The reply (or error) the server sent to this reply address, or null so far. */
+  JsonObject reply(String replyAddress) {
+    return replies.get(replyAddress);
+  }
+
+  boolean isClosed() {
+    return closed.get();
   }
 
   List<JsonObject> events() {

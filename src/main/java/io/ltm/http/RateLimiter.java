@@ -1,0 +1,93 @@
+package io.ltm.http;
+
+import io.ltm.audit.Actor;
+import io.ltm.common.ApiException;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The per-caller budget on {@code /api/v1}: a token bucket per API key (or browser session) holding
+ * {@code limit} tokens, refilled to full {@code window} after the request that opened the current window. Each
+ * request takes a token; an empty bucket answers {@code 429} with {@code Retry-After}. Refilling at once rather than
+ * drop by drop makes "N per window" exact: the N+1st request of a window is refused however slowly the first N
+ * came. Every answer carries {@code RateLimit-Limit}, {@code RateLimit-Remaining}, {@code RateLimit-Reset} (seconds)
+ * and {@code RateLimit-Policy} ({@code N;w=seconds}), as the IETF RateLimit header fields draft describes.
+ *
+ * <p>Kept in memory, per server node: with N nodes taking a key's requests in turn, a key gets up to N × limit.
+ * The README says how to size it.
+ */
+public final class RateLimiter implements Handler<RoutingContext> {
+  private static final int SWEEP_ABOVE = 10_000;
+
+  private final int limit;
+  private final long windowMs;
+  private final LongSupplier clock;
+  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+  public RateLimiter(int limit, int windowSeconds) {
+    this(limit, windowSeconds, System::currentTimeMillis);
+  }
+
+  RateLimiter(int limit, int windowSeconds, LongSupplier clock) {
+    this.limit = limit;
+    this.windowMs = Math.max(1, windowSeconds) * 1000L;
+    this.clock = clock;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    Actor caller = Actor.of(ctx);
+    if (limit <= 0 || Actor.ANONYMOUS.equals(caller.type())) {
+      ctx.next();
+      return;
+    }
+    Decision d = take(caller.label());
+    HttpServerResponse response = ctx.response();
+    response.putHeader("RateLimit-Limit", String.valueOf(limit))
+      .putHeader("RateLimit-Remaining", String.valueOf(d.remaining()))
+      .putHeader("RateLimit-Reset", String.valueOf(d.resetSeconds()))
+      .putHeader("RateLimit-Policy", limit + ";w=" + windowMs / 1000);
+    if (!d.allowed()) {
+      response.putHeader("Retry-After", String.valueOf(d.resetSeconds()));
+      ctx.fail(new ApiException(429, "rate_limited", "more than " + limit + " requests in " + windowMs / 1000
+        + " s with this " + (Actor.API_KEY.equals(caller.type()) ? "API key" : "session") + "; retry in "
+        + d.resetSeconds() + " s", null, null));
+      return;
+    }
+    ctx.next();
+  }
+
+  /** Takes a token from the caller's bucket. */
+  Decision take(String caller) {
+    long now = clock.getAsLong();
+    if (buckets.size() > SWEEP_ABOVE) {
+      buckets.values().removeIf(b -> b.refillAt <= now);
+    }
+    Bucket bucket = buckets.computeIfAbsent(caller, k -> new Bucket());
+    synchronized (bucket) {
+      if (bucket.refillAt <= now) {
+        bucket.tokens = limit;
+        bucket.refillAt = now + windowMs;
+      }
+      long reset = Math.max(1, (bucket.refillAt - now + 999) / 1000);
+      if (bucket.tokens == 0) {
+        return new Decision(false, 0, reset);
+      }
+      bucket.tokens--;
+      return new Decision(true, bucket.tokens, reset);
+    }
+  }
+
+  record Decision(boolean allowed, int remaining, long resetSeconds) {
+  }
+
+  private static final class Bucket {
+    int tokens;
+    long refillAt;
+  }
+}
