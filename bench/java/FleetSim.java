@@ -29,16 +29,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each simulated agent calls hello, reports READY and LIVE, and heartbeats every `interval` ms with ffmpeg-like
  * progress. Phases: for each count in `phases`, that many agents heartbeat for `seconds`; heartbeat latency
  * p50/p99 and failures are printed per phase as one BENCH_JSON line each.
- * Usage: FleetSim <baseUrl> <database> <keysFile> <phases e.g. 500,1000,2000> <seconds> <intervalMs>
+ * Usage: FleetSim <baseUrl> <database> <keysFile> <phases e.g. 500,1000,2000> <seconds> <intervalMs> [tailMs]
+ * (tailMs: how long a phase waits for its last heartbeats' answers, 2000 unless given). Boots, then waits for a line
+ * on stdin (so it can boot beside LTM) before it reads the keys file and buys.
  */
 public class FleetSim {
   public static void main(String[] args) throws Exception {
     String base = args[0];
     String database = args[1];
-    List<String> keys = Files.readAllLines(Path.of(args[2]));
     int[] phases = java.util.Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray();
-    int seconds = Integer.parseInt(args[4]);
+    double seconds = Double.parseDouble(args[4]);
     int interval = Integer.parseInt(args[5]);
+    long tailMs = args.length > 6 ? Long.parseLong(args[6]) : 2000;
     int total = phases[phases.length - 1];
     Vertx vertx = Vertx.vertx();
     WebClient web = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
@@ -48,6 +50,9 @@ public class FleetSim {
       .using(vertx).build();
     java.net.URI uri = java.net.URI.create(base);
     Api api = new Api(web, uri.getPort());
+    java.io.BufferedReader stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+    stdin.readLine();
+    List<String> keys = Files.readAllLines(Path.of(args[2]));
 
     // Buy and start `total` streams, ten per order, over the accounts.
     List<String[]> streams = Collections.synchronizedList(new ArrayList<>());
@@ -99,12 +104,11 @@ public class FleetSim {
     System.out.println("FLEET_READY " + agents.size() + " agents, " + failures.get() + " failed to come up");
     System.out.flush();
 
-    java.io.BufferedReader stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
     for (int n : phases) {
       stdin.readLine(); // the bench says when: purchases start beside each phase
       List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
       AtomicInteger bad = new AtomicInteger();
-      long end = System.currentTimeMillis() + seconds * 1000L;
+      long end = System.currentTimeMillis() + (long) (seconds * 1000);
       List<Long> timers = new ArrayList<>();
       Promise<Void> finished = Promise.promise();
       for (int i = 0; i < n && i < agents.size(); i++) {
@@ -125,13 +129,13 @@ public class FleetSim {
             .onFailure(err -> bad.incrementAndGet());
         }));
       }
-      vertx.setTimer(seconds * 1000L + 2000, t -> finished.complete());
+      vertx.setTimer((long) (seconds * 1000) + tailMs, t -> finished.complete());
       finished.future().await();
       timers.forEach(vertx::cancelTimer);
       List<Long> sorted = new ArrayList<>(latencies);
       Collections.sort(sorted);
       System.out.printf("BENCH_JSON {\"machines\": %d, \"heartbeats\": %d, \"per_second\": %.1f, \"p50_ms\": %.2f, "
-          + "\"p99_ms\": %.2f, \"failed\": %d}%n", n, sorted.size(), sorted.size() / (double) seconds,
+          + "\"p99_ms\": %.2f, \"failed\": %d}%n", n, sorted.size(), sorted.size() / seconds,
         pct(sorted, 50), pct(sorted, 99), bad.get());
       System.out.flush();
     }

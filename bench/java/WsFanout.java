@@ -23,18 +23,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * account's address (API key in the frame's headers, as a program does); then, for `seconds`, the latency from
  * each event's `at` to its frame's arrival is recorded. Resync frames (a socket told to replay) are counted.
  * Usage: WsFanout <port> <keysFile: accountId key per line> <sockets> <seconds>
- * Prints SOCKETS_READY once every socket is registered, then waits for a line on stdin before measuring.
+ * Boots, then waits for a line on stdin (so it can boot beside the server it will connect to) before it reads the
+ * keys file and connects; prints SOCKETS_READY once every socket is registered, then waits for a second line before
+ * measuring and a third before it exits.
  */
 public class WsFanout {
   public static void main(String[] args) throws Exception {
     int port = Integer.parseInt(args[0]);
-    List<String[]> accounts = Files.readAllLines(Path.of(args[1])).stream().filter(l -> !l.isBlank())
-      .map(l -> l.split(" ")).toList();
     int sockets = Integer.parseInt(args[2]);
     int seconds = Integer.parseInt(args[3]);
     Vertx vertx = Vertx.vertx();
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(sockets + 10)
       .setConnectTimeout(60_000));
+    java.io.BufferedReader stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+    stdin.readLine();
+    List<String[]> accounts = Files.readAllLines(Path.of(args[1])).stream().filter(l -> !l.isBlank())
+      .map(l -> l.split(" ")).toList();
     List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger resyncs = new AtomicInteger();
     AtomicInteger registered = new AtomicInteger();
@@ -76,10 +80,10 @@ public class WsFanout {
     while (registered.get() < sockets - failed && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
     }
-    Thread.sleep(1000);
+    Thread.sleep(500); // the last register frames reach the server
     System.out.println("SOCKETS_READY " + registered.get() + " registered, " + failed + " failed to open");
     System.out.flush();
-    new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+    stdin.readLine();
     measuring[0] = true;
     Thread.sleep(seconds * 1000L);
     measuring[0] = false;
@@ -89,7 +93,7 @@ public class WsFanout {
         + "\"max_ms\": %d, \"resyncs\": %d}%n", registered.get(), sorted.size(), pct(sorted, 50), pct(sorted, 99),
       sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1), resyncs.get());
     System.out.flush();
-    new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+    stdin.readLine();
     vertx.close().await();
   }
 

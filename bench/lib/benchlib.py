@@ -1,11 +1,19 @@
 """What every control-plane benchmark shares: its own database, vhost, ports and processes, the LTM jar, the
 bench's Java helpers, percentiles, and the results file. Everything a bench starts is stopped by `Bench.close`,
 which runs on exit, on an exception and on SIGTERM/SIGINT."""
-import atexit, hashlib, json, os, secrets, shutil, signal, socket, subprocess, sys, time, urllib.request
+import atexit, hashlib, json, os, secrets, shutil, signal, socket, subprocess, sys, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JAR = os.path.join(ROOT, "target", "ltm.jar")
 BENCH_CLASSES = os.path.join(ROOT, "target", "bench-classes")
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def free_port():
@@ -34,12 +42,22 @@ def sql(database, statement):
     return [line.split("\t") for line in out.splitlines() if line]
 
 
+# A smoke only checks that a bench still runs: its JVMs skip the C2 compiler, whose warm-up on a busy 2-core
+# machine tripled LTM's start (19 s against 6 s) and is worth nothing in a run of a second.
+SMOKE_JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+
+
 def ensure_ready(smoke):
     """wrk from Debian, the local services, the jar and the bench's own Java helpers."""
     if shutil.which("wrk") is None:
-        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", "wrk"], check=True,
+        apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600"]
+        subprocess.run(apt + ["update", "-q"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(apt + ["install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    # ensure-services asks rabbitmq-diagnostics (two seconds); two open ports are all a bench needs to know.
+    if not (port_open(3306) and port_open(5672)):
+        subprocess.run(["bash", os.path.join(ROOT, "scripts", "ensure-services")], check=True,
                        stdout=subprocess.DEVNULL)
-    subprocess.run(["bash", os.path.join(ROOT, "scripts", "ensure-services")], check=True, stdout=subprocess.DEVNULL)
     if not os.path.exists(JAR):
         subprocess.run(["mvn", "-B", "-q", "package", "-DskipTests"], cwd=ROOT, check=True)
     sources = [os.path.join(ROOT, "bench", "java", f) for f in os.listdir(os.path.join(ROOT, "bench", "java"))]
@@ -53,13 +71,18 @@ def ensure_ready(smoke):
 
 
 class Bench:
-    """One run's private world: database ltm_bench_<name>_<checkout>, vhost of the same name, free ports."""
+    """One run's private world: database ltm_bench_<name>_<checkout>, vhost of the same name, free ports.
+    `smoke`: every JVM it starts runs with SMOKE_JVM."""
 
-    def __init__(self, name):
+    def __init__(self, name, smoke=False):
         checkout = hashlib.sha1(ROOT.encode()).hexdigest()[:8]
         self.name = name
+        self.smoke = smoke
         self.database = f"ltm_bench_{name.replace('-', '_')}_{checkout}"
-        self.vhost = f"ltm-bench-{name}-{checkout}"
+        # The vhost is new for every run (named after this process), so it never needs emptying first; those of
+        # runs that were killed before their cleanup are swept meanwhile (_sweep_vhosts).
+        self.vhost_prefix = f"ltm-bench-{name}-{checkout}-"
+        self.vhost = f"{self.vhost_prefix}{os.getpid()}"
         self.workdir = f"/tmp/ltm-bench-{name}-{checkout}"
         self.processes = []
         self.closed = False
@@ -69,34 +92,76 @@ class Bench:
         subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-e",
                         f"DROP DATABASE IF EXISTS {self.database}; CREATE DATABASE {self.database} CHARACTER SET utf8mb4"],
                        check=True)
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        subprocess.run(["rabbitmqctl", "-q", "add_vhost", self.vhost], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
-                       check=True, stdout=subprocess.DEVNULL)
         os.makedirs(self.workdir, exist_ok=True)
+        self.databases = [self.database]
+        # rabbitmqctl takes a second or two per call: the vhost is made while the first JVM boots (LTM retries its
+        # broker connections until the vhost is there); whoever needs the broker waits for it (vhost_ready).
+        self._vhost_error = None
+        self._vhost = threading.Thread(target=self._make_vhost, daemon=True)
+        self._vhost.start()
+        self._sweep = threading.Thread(target=self._sweep_vhosts, daemon=True)
+        self._sweep.start()
+
+    def _sweep_vhosts(self):
+        listed = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True).stdout.split()
+        for vhost in listed:
+            pid = vhost[len(self.vhost_prefix):]
+            if vhost.startswith(self.vhost_prefix) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+
+    def _make_vhost(self):
+        try:
+            subprocess.run(["rabbitmqctl", "-q", "add_vhost", self.vhost], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
+                           check=True, stdout=subprocess.DEVNULL)
+        except Exception as e:  # reported by vhost_ready, on the bench's own thread
+            self._vhost_error = e
+
+    def extra_database(self, suffix):
+        """Another empty database of this run (a baseline's own), dropped with the rest."""
+        name = f"{self.database}_{suffix}"
+        subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-e",
+                        f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4"], check=True)
+        self.databases.append(name)
+        return name
+
+    def vhost_ready(self):
+        self._vhost.join()
+        if self._vhost_error:
+            raise self._vhost_error
+
+    def jvm(self):
+        return SMOKE_JVM if self.smoke else []
 
     def start(self, what, cmd, env=None, log_name=None):
+        """Starts a process of the bench (output to its log; stdin a pipe the bench may write to)."""
         log = open(os.path.join(self.workdir, (log_name or what) + ".log"), "w")
         proc = subprocess.Popen(cmd, env=dict(os.environ, **(env or {})), stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                stdin=subprocess.PIPE, text=True, start_new_session=True)
         self.processes.append((what, proc))
         return proc
 
-    def ltm(self, role="dev", heap="1g", extra_env=None, jvm_args=()):
-        """Starts `ltm <role>` against this bench's database and vhost on a free port; returns its base URL."""
-        port = free_port()
+    def ltm(self, role="dev", heap="1g", extra_env=None, jvm_args=(), port=None):
+        """Starts `ltm <role>` against this bench's database and vhost on `port` (else a free one); returns its base
+        URL once it is ready."""
+        port = port or free_port()
         env = {"LTM_HTTP_PORT": str(port), "LTM_HTTP_HOST": "127.0.0.1", "LTM_PUBLIC_URL": f"http://127.0.0.1:{port}",
                "LTM_MYSQL_DATABASE": self.database,
                "LTM_RABBITMQ_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
                "LTM_ENV": f"bench-{self.name}", "LTM_AGENT_WORK_DIR": os.path.join(self.workdir, "agents")}
         env.update(extra_env or {})
-        self.start("ltm", ["java", f"-Xmx{heap}", *jvm_args, "-jar", JAR, role], env)
-        wait_http(f"http://127.0.0.1:{port}/ready", 120, self.workdir)
+        proc = self.start("ltm", ["java", f"-Xmx{heap}", *self.jvm(), *jvm_args, "-jar", JAR, role], env)
+        self.vhost_ready()
+        wait_http(f"http://127.0.0.1:{port}/ready", 120, self.workdir, proc)
         return f"http://127.0.0.1:{port}"
 
     def java(self, what, main, args, heap="512m", env=None):
-        return self.start(what, ["java", f"-Xmx{heap}", "-cp", f"{JAR}:{BENCH_CLASSES}", main, *map(str, args)], env)
+        return self.start(what, self.java_cmd(main, args, heap), env)
+
+    def java_cmd(self, main, args, heap="512m"):
+        """The command line of one of the bench's Java helpers (bench/java)."""
+        return ["java", f"-Xmx{heap}", *self.jvm(), "-cp", f"{JAR}:{BENCH_CLASSES}", main, *map(str, args)]
 
     def accounts(self, n):
         """n accounts with an API key each, written as LTM writes them (key hashed, prefix to find it)."""
@@ -118,27 +183,39 @@ class Bench:
         if self.closed:
             return
         self.closed = True
-        for what, proc in reversed(self.processes):
-            if proc.poll() is None:
+        # Everything is asked to stop at once, then waited for (SIGKILL after 20 s).
+        running = [proc for _, proc in reversed(self.processes) if proc.poll() is None]
+        for proc in running:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 20
+        for proc in running:
+            try:
+                proc.wait(max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
                 try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                    proc.wait(20)
-                except (ProcessLookupError, subprocess.TimeoutExpired):
-                    try:
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-        subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-e", f"DROP DATABASE IF EXISTS {self.database}"],
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self._vhost.join()
+        self._sweep.join()
+        vhost = subprocess.Popen(["rabbitmqctl", "-q", "delete_vhost", self.vhost], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-e",
+                        "".join(f"DROP DATABASE IF EXISTS {d};" for d in self.databases)],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        vhost.wait()
         if os.environ.get("BENCH_KEEP_LOGS") is None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def wait_http(url, seconds, logdir=None):
+def wait_http(url, seconds, logdir=None, proc=None):
     deadline = time.time() + seconds
     while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the process serving {url} exited with {proc.returncode} (logs in {logdir})")
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:

@@ -116,9 +116,8 @@ public final class Ltm {
     ApiKeys apiKeys = new ApiKeys(pool);
     Sessions sessions = new Sessions(pool);
     OfferRepository offers = new OfferRepository();
-    EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions);
+    EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions, config.http().eventSocketQueueBytes());
     bridge.registerReplay();
-    bridge.registerResync();
     String key = config.cdn().secretKey();
     CdnProfileService cdnProfiles = new CdnProfileService(vertx, pool, new CdnProfileRepository(),
       key == null || key.isBlank() ? null : new SecretBox(key));
@@ -143,7 +142,7 @@ public final class Ltm {
       return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()));
     })
       .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))
-      .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq())))
+      .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq(), bridge)))
       .compose(id -> vertx.deployVerticle(apiServer))
       .mapEmpty();
   }

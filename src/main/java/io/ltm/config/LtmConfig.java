@@ -24,9 +24,15 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
                         AgentConfig agent, CdnConfig cdn, LimitsConfig limits, Ec2Config ec2,
                         MachinesConfig machines) {
 
-  public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes) {
+  /**
+   * The HTTP server. {@code sendBufferBytes} is each connection's kernel send buffer (0: the kernel sizes it);
+   * {@code eventSocketQueueBytes} bounds the event frames one browser's socket may have waiting in LTM before its
+   * frames are dropped and it is told to resync. Together they bound what a browser that stops reading costs.
+   */
+  public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes, int sendBufferBytes,
+                           int eventSocketQueueBytes) {
     public HttpConfig withPort(int newPort) {
-      return new HttpConfig(host, newPort, publicUrl, maxBodyBytes);
+      return new HttpConfig(host, newPort, publicUrl, maxBodyBytes, sendBufferBytes, eventSocketQueueBytes);
     }
   }
 
@@ -122,6 +128,8 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_HTTP_PORT", "http.port"),
     Map.entry("LTM_PUBLIC_URL", "http.publicUrl"),
     Map.entry("LTM_HTTP_MAX_BODY_BYTES", "http.maxBodyBytes"),
+    Map.entry("LTM_HTTP_SEND_BUFFER_BYTES", "http.sendBufferBytes"),
+    Map.entry("LTM_EVENT_SOCKET_QUEUE_BYTES", "http.eventSocketQueueBytes"),
     Map.entry("LTM_MYSQL_HOST", "mysql.host"),
     Map.entry("LTM_MYSQL_PORT", "mysql.port"),
     Map.entry("LTM_MYSQL_DATABASE", "mysql.database"),

@@ -5,7 +5,7 @@ import io.ltm.account.ApiKeys;
 import io.ltm.account.SessionEndpoint;
 import io.ltm.account.Sessions;
 import io.ltm.metrics.Meters;
-import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -50,20 +50,18 @@ public class EventBridge {
   private final Sessions sessions;
   /** Sockets registered through a session, by the session's token hash: closed when it signs out. */
   private final Map<String, Set<SockJSSocket>> sessionSockets = new ConcurrentHashMap<>();
-  /** Bytes a socket may have waiting to be written before its frames are dropped (and it is told to resync). */
-  static final int WRITE_QUEUE_BYTES = 256 * 1024;
   private static final AtomicInteger OPEN_SOCKETS = new AtomicInteger();
-  private static final Counter FRAMES_DROPPED = Meters.counter("ltm_eventbus_frames_dropped",
-    "event frames not written to a browser whose write queue was full (it is told to resync instead)");
   static {
     Meters.gauge("ltm_eventbus_sockets_open", "SockJS event-bus sockets open on this node", OPEN_SOCKETS::get);
   }
-  /** Sockets whose frames were dropped, with the address they are owed a resync on. */
-  private final Map<SockJSSocket, String> behind = new ConcurrentHashMap<>();
-  /** Sockets registered on this node, with the account each listens for. */
-  private final Map<SockJSSocket, String> listeners = new ConcurrentHashMap<>();
+  /** Where {@link #router()} is mounted; a client of the raw WebSocket endpoint beneath it gets binary frames. */
+  public static final String MOUNT = "/eventbus";
+  /** Every event reaches this node's sockets through here, not through the bridge's per-socket consumers. */
+  private final EventFanout fanout;
 
-  public EventBridge(Vertx vertx, Pool pool, ApiKeys apiKeys, Sessions sessions) {
+  /** @param socketQueueBytes event frames one socket may have waiting before they are dropped (it then resyncs) */
+  public EventBridge(Vertx vertx, Pool pool, ApiKeys apiKeys, Sessions sessions, int socketQueueBytes) {
+    this.fanout = new EventFanout(socketQueueBytes, MOUNT + "/websocket");
     this.vertx = vertx;
     this.pool = pool;
     this.apiKeys = apiKeys;
@@ -133,13 +131,19 @@ public class EventBridge {
   }
 
   /**
+   * Delivers an event (its JSON as stored in the event log) to the sockets of its account on this node; safe to
+   * call from any thread. The event relay calls it for every event RabbitMQ brings.
+   */
+  public void deliver(String accountId, String eventJson) {
+    fanout.deliver(accountId, eventJson);
+  }
+
+  /**
    * After this node's event relay (re)connects to RabbitMQ, events published while its queue was gone never
    * reach the browsers: each account listening here is told to resync, i.e. replay from its last seq.
    */
-  public void registerResync() {
-    vertx.eventBus().localConsumer(EventTypes.RESYNC_ADDRESS, msg -> Set.copyOf(listeners.values())
-      .forEach(accountId -> vertx.eventBus().publish(EventTypes.accountAddress(accountId),
-        new JsonObject().put("type", EventTypes.RESYNC))));
+  public void resyncAll() {
+    fanout.accounts().forEach(fanout::resync);
   }
 
   /**
@@ -167,23 +171,26 @@ public class EventBridge {
   private void decide(BridgeEvent event) {
     BridgeEventType type = event.type();
     if (type == BridgeEventType.RECEIVE) {
-      event.complete(deliverable(event.socket(), event.getRawMessage()));
+      // Replies (to replay requests) pass; events reach sockets only through the fan-out, bounded per socket.
+      JsonObject raw = event.getRawMessage();
+      String address = raw == null ? null : raw.getString("address");
+      event.complete(address == null || !address.startsWith(EventTypes.ACCOUNT_ADDRESS_PREFIX));
       return;
     }
     if (type == BridgeEventType.SOCKET_CREATED) {
       OPEN_SOCKETS.incrementAndGet();
-      event.socket().setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
     }
     if (type == BridgeEventType.SOCKET_CLOSED) {
       OPEN_SOCKETS.decrementAndGet();
       forget(event.socket());
-      listeners.remove(event.socket());
-      behind.remove(event.socket());
+      fanout.forget(event.socket());
     }
     if (type != BridgeEventType.REGISTER && type != BridgeEventType.SEND && type != BridgeEventType.PUBLISH) {
       event.complete(true);
       return;
     }
+    // The socket's own event loop: the fan-out writes to it there.
+    Context context = Vertx.currentContext();
     JsonObject raw = event.getRawMessage();
     JsonObject headers = raw == null || !(raw.getValue("headers") instanceof JsonObject h) ? null : h;
     Object authorization = headers == null ? null : headers.getValue("authorization");
@@ -205,7 +212,7 @@ public class EventBridge {
       } else if (type == BridgeEventType.REGISTER) {
         boolean own = EventTypes.accountAddress(principal.accountId()).equals(raw.getString("address"));
         if (own) {
-          listeners.put(event.socket(), principal.accountId());
+          fanout.listen(event.socket(), principal.accountId(), context);
         }
         if (own && key == null) {
           sessionSockets.computeIfAbsent(sessionHash, k -> ConcurrentHashMap.newKeySet()).add(event.socket());
@@ -226,29 +233,6 @@ public class EventBridge {
         refuse(event);
       }
     }).onFailure(err -> refuse(event));
-  }
-
-  /**
-   * A slow browser never delays the others: each socket's write queue is bounded, and a frame for a socket whose
-   * queue is full is dropped (counted in {@code ltm_eventbus_frames_dropped_total}) instead of piling up. Nothing
-   * is lost silently: once the queue drains the socket is told to resync, and the page replays from its last seq.
-   */
-  private boolean deliverable(SockJSSocket socket, JsonObject raw) {
-    if (!socket.writeQueueFull()) {
-      return true;
-    }
-    FRAMES_DROPPED.increment();
-    String address = raw == null ? null : raw.getString("address");
-    if (address != null && behind.putIfAbsent(socket, address) == null) {
-      socket.drainHandler(v -> {
-        String owed = behind.remove(socket);
-        if (owed != null) {
-          socket.write(new JsonObject().put("type", "rec").put("address", owed)
-            .put("body", new JsonObject().put("type", EventTypes.RESYNC)).toBuffer());
-        }
-      });
-    }
-    return false;
   }
 
   private void forget(SockJSSocket socket) {

@@ -12,18 +12,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Each server node binds its own exclusive queue to {@code ltm.events} and republishes every event on the
- * local event bus at {@code ltm.account.<id>}, where the SockJS bridge delivers it to that account's browsers.
+ * Each server node binds its own exclusive queue to {@code ltm.events} and hands every event to its
+ * {@link EventBridge}, which writes it to that account's browsers on this node as it came (the JSON text is
+ * neither parsed nor encoded again; the account is read from the routing key {@code account.<id>.<type>}).
  * Whatever a node misses while its queue is gone, a browser gets back by replaying from its last seq.
  */
 public class EventRelay extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(EventRelay.class);
 
+  private static final String ROUTING_PREFIX = "account.";
+
   private final RabbitConfig rabbitConfig;
+  private final EventBridge bridge;
   private RabbitConnector rabbit;
 
-  public EventRelay(RabbitConfig rabbitConfig) {
+  public EventRelay(RabbitConfig rabbitConfig, EventBridge bridge) {
     this.rabbitConfig = rabbitConfig;
+    this.bridge = bridge;
   }
 
   @Override
@@ -44,16 +49,31 @@ public class EventRelay extends VerticleBase {
       .compose(ok -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, "account.#")
         .compose(v -> client.basicConsumer(ok.getQueue(), new QueueOptions().setAutoAck(true).setMaxInternalQueueSize(10_000))))
       .map(consumer -> {
-        vertx.eventBus().publish(EventTypes.RESYNC_ADDRESS, null);
+        bridge.resyncAll();
         consumer.handler(msg -> {
           try {
-            JsonObject event = msg.body().toJsonObject();
-            vertx.eventBus().publish(EventTypes.accountAddress(event.getString("accountId")), event);
+            String json = msg.body().toString();
+            bridge.deliver(accountOf(msg.envelope().getRoutingKey(), json), json);
           } catch (RuntimeException e) {
             LOG.warn("dropping a malformed event: {}", e.getMessage());
           }
         });
         return null;
       });
+  }
+
+  /** The account an event belongs to: named by its routing key, {@code account.<id>.<type>}; else by its JSON. */
+  static String accountOf(String routingKey, String json) {
+    if (routingKey != null && routingKey.startsWith(ROUTING_PREFIX)) {
+      int end = routingKey.indexOf('.', ROUTING_PREFIX.length());
+      if (end > ROUTING_PREFIX.length()) {
+        return routingKey.substring(ROUTING_PREFIX.length(), end);
+      }
+    }
+    String accountId = new JsonObject(json).getString("accountId");
+    if (accountId == null) {
+      throw new IllegalArgumentException("an event without an account");
+    }
+    return accountId;
   }
 }

@@ -25,9 +25,6 @@ public final class EventTypes {
   /** Type of the seq-less message that tells a browser to replay from its last seq (see EventBridge). */
   public static final String RESYNC = "resync";
 
-  /** Local address the event relay announces a (re)connection on. */
-  public static final String RESYNC_ADDRESS = "ltm.internal.events.resync";
-
   /** Local address that wakes the outbox relay right after a transaction wrote to the outbox. */
   public static final String OUTBOX_WAKEUP = "ltm.internal.outbox.wakeup";
 

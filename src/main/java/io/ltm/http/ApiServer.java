@@ -54,9 +54,13 @@ public class ApiServer extends VerticleBase {
   public Future<?> start() {
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
       Router router = router(contract);
-      server = vertx.createHttpServer(new HttpServerOptions()
+      HttpServerOptions options = new HttpServerOptions()
         .setMaxInitialLineLength(FailureHandler.MAX_URL_CHARS)
-        .setMaxHeaderSize(FailureHandler.MAX_HEADER_BYTES));
+        .setMaxHeaderSize(FailureHandler.MAX_HEADER_BYTES);
+      if (config.http().sendBufferBytes() > 0) {
+        options.setSendBufferSize(config.http().sendBufferBytes());
+      }
+      server = vertx.createHttpServer(options);
       return server.requestHandler(router)
         .invalidRequestHandler(FailureHandler::invalidRequest)
         .listen(config.http().port(), config.http().host());
@@ -106,7 +110,7 @@ public class ApiServer extends VerticleBase {
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(Meters.registry()));
-    router.route("/eventbus/*").subRouter(bridge.router());
+    router.route(EventBridge.MOUNT + "/*").subRouter(bridge.router());
     router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;
   }

@@ -20,8 +20,6 @@ import java.util.UUID;
  * the session ({@code a[…]}, or {@code h} as a heartbeat).
  */
 final class SockJsXhrClient {
-  private final HttpClient http = HttpClient.newBuilder()
-    .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
   private final String base;
 
   SockJsXhrClient(int port) {
@@ -58,6 +56,11 @@ final class SockJsXhrClient {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(40))
       .header("Content-Type", "text/plain;charset=UTF-8");
     request.POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    // A connection per request: the server closes each poll's connection once it has answered (vertx-web's
+    // XhrPollingListener), and a pooled one reused in that instant failed the next POST with no answer at all
+    // (a browser retries such a request; the JDK client does not).
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(10)).build();
     try {
       return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
