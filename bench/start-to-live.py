@@ -6,13 +6,28 @@ ladder (test pattern, the `mobile` offer's 240p + 144p, 2 s HLS segments), until
 segment of every rendition exist. The ratio says what LTM adds on top of ffmpeg's own start: the API, the
 outbox and RabbitMQ hop, the worker, starting the agent JVM, its call home, and the status report.
 
-Usage: bench/start-to-live.py [runs]   (builds nothing: run `mvn -B -q package -DskipTests` first)
-Needs the local MariaDB and RabbitMQ (scripts/ensure-services). Writes bench/results/start-to-live.md.
-"""
-import json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+With `--provider ec2` the stream starts on the ec2 provider instead: LTM calls the EC2 API of moto_server (from
+the machine image, started here on a free port and stopped after) through its production client, and a small
+instance runner here plays EC2 + cloud-init, running each instance's user-data as the image would (the same
+deploy/ami/ltm-agent-start). The LTM figure then includes RunInstances, the reconciler seeing the instance run and
+the boot script; the ffmpeg baseline is measured in the same run as before.
 
-RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-PORT = 8097
+Usage: bench/start-to-live.py [runs] [--provider local|ec2] [--smoke]
+(builds nothing: run `mvn -B -q package -DskipTests` first). Needs the local MariaDB and RabbitMQ
+(scripts/ensure-services). Writes bench/results/start-to-live.md (start-to-live-ec2.md for ec2); `--smoke` is one
+run that writes nothing (CI). Each run has its own database, vhost, port and processes, removed at the end.
+"""
+import json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--provider")]
+PROVIDER = "ec2" if "--provider=ec2" in sys.argv or ("--provider" in sys.argv and
+                                                     sys.argv[sys.argv.index("--provider") + 1] == "ec2") else "local"
+SMOKE = "--smoke" in ARGS
+ARGS = [a for a in ARGS if a not in ("local", "ec2", "--smoke")]
+RUNS = 1 if SMOKE else int(ARGS[0]) if ARGS else 5
+PORT = None  # chosen free at start
+NAME = f"ltm_bench_{os.getpid()}"
+LOG = f"/tmp/{NAME}.log"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -69,55 +84,197 @@ def ffmpeg_first_segment_seconds():
         shutil.rmtree(out, ignore_errors=True)
 
 
-def main():
-    subprocess.run(["mariadb", "-uroot", "-e", "DROP DATABASE IF EXISTS ltm_bench; CREATE DATABASE ltm_bench"], check=True)
-    subprocess.run(["rabbitmqctl", "delete_vhost", "ltm-bench"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sh("rabbitmqctl", "add_vhost", "ltm-bench")
-    sh("rabbitmqctl", "set_permissions", "-p", "ltm-bench", "guest", ".*", ".*", ".*")
-    env = dict(os.environ, LTM_HTTP_PORT=str(PORT), LTM_PUBLIC_URL=f"http://127.0.0.1:{PORT}",
-               LTM_MYSQL_DATABASE="ltm_bench", LTM_RABBITMQ_URI="amqp://guest:guest@127.0.0.1:5672/ltm-bench",
-               LTM_ENV="bench", LTM_AGENT_WORK_DIR="/tmp/ltm-bench-agents")
-    log = open("/tmp/ltm-bench.log", "w")
-    ltm = subprocess.Popen(["java", "-jar", os.path.join(ROOT, "target", "ltm.jar"), "dev"], env=env, stdout=log,
-                           stderr=subprocess.STDOUT)
-    try:
-        key = None
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Ec2Peer:
+    """moto_server on a free port, with subnets, a security group and an image for LTM, and an instance runner."""
+
+    def __init__(self, env_tag):
+        moto = shutil.which("moto_server")
+        if not moto:
+            raise SystemExit("moto_server is not on PATH: --provider ec2 needs Python moto (part of the machine image)")
+        try:
+            import boto3
+        except ImportError:
+            raise SystemExit("boto3 (installed with moto) is missing for " + sys.executable)
+        self.port = free_port()
+        self.log = open(f"/tmp/{NAME}-moto.log", "w")
+        self.proc = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(self.port)], stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=dict(os.environ, MOTO_ENABLE_AMI_VALIDATION="true"),
+                                     start_new_session=True)
+        self.endpoint = f"http://127.0.0.1:{self.port}"
         for _ in range(600):
-            m = re.search(r"Demo API key: (\S+)", open("/tmp/ltm-bench.log").read())
-            if m:
-                key = m.group(1)
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 break
-            time.sleep(0.1)
-        if not key:
-            raise RuntimeError("ltm dev did not start; see /tmp/ltm-bench.log")
-        ltm_times, ffmpeg_times = [], []
-        for i in range(RUNS):
-            ffmpeg_times.append(ffmpeg_first_segment_seconds())
-            sid = api(key, "POST", "/api/v1/orders", {"offerId": "mobile"})["streams"][0]["id"]
-            t0 = time.time()
-            api(key, "POST", f"/api/v1/streams/{sid}/start")
-            wait_state(key, sid, "LIVE")
-            ltm_times.append(time.time() - t0)
-            api(key, "POST", f"/api/v1/streams/{sid}/stop")
-            wait_state(key, sid, "STOPPED")
-            print(f"run {i + 1}: ltm start->LIVE {ltm_times[-1]:.2f} s, ffmpeg alone {ffmpeg_times[-1]:.2f} s")
-        ltm_med, ff_med = statistics.median(ltm_times), statistics.median(ffmpeg_times)
-        report = (f"# Start to live\n\nCommand: `bench/start-to-live.py {RUNS}` on {time.strftime('%Y-%m-%d')}, "
-                  f"{os.cpu_count()} cores.\n\n"
-                  f"| what | median of {RUNS} | runs (s) |\n| --- | --- | --- |\n"
-                  f"| baseline: ffmpeg alone, start to first segment of every rendition | {ff_med:.2f} s | "
-                  f"{', '.join(f'{t:.2f}' for t in ffmpeg_times)} |\n"
-                  f"| LTM: `POST …/start` to stream LIVE (same ladder, preview playable) | {ltm_med:.2f} s | "
-                  f"{', '.join(f'{t:.2f}' for t in ltm_times)} |\n\n"
-                  f"**Ratio LTM / ffmpeg alone: {ltm_med / ff_med:.2f}×** — LTM adds "
-                  f"{ltm_med - ff_med:.2f} s to what ffmpeg itself needs.\n")
-        os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-        with open(os.path.join(ROOT, "bench", "results", "start-to-live.md"), "w") as f:
-            f.write(report)
-        print(report)
+            except OSError:
+                time.sleep(0.1)
+        kw = dict(endpoint_url=self.endpoint, region_name="us-east-1", aws_access_key_id="bench",
+                  aws_secret_access_key="bench")
+        self.ec2 = boto3.client("ec2", **kw)
+        ssm = boto3.client("ssm", **kw)
+        subnets = sorted(self.ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
+                         key=lambda s: s["AvailabilityZone"])[:2]
+        group = self.ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+        ami = [i for i in self.ec2.describe_images(Owners=["amazon"])["Images"] if i["Architecture"] == "x86_64"][0]
+        ssm.put_parameter(Name="/ltm/bench/agent-ami", Value=ami["ImageId"], Type="String", Overwrite=True)
+        self.ltm_env = dict(LTM_CLOUD_PROVIDER="ec2", LTM_EC2_ENDPOINT=self.endpoint, LTM_EC2_REGION="us-east-1",
+                            LTM_EC2_IMAGE="/ltm/bench/agent-ami", LTM_RECONCILE_SECONDS="1",
+                            LTM_EC2_SUBNETS=",".join(s["SubnetId"] for s in subnets), LTM_EC2_SECURITY_GROUPS=group,
+                            AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
+        self.env_tag = env_tag
+        self.sandbox = tempfile.mkdtemp(prefix="ltm-bench-ec2-")
+        self.groups = {}
+        self.running = True
+        self.thread = threading.Thread(target=self.run_instances, daemon=True)
+        self.thread.start()
+
+    def run_instances(self):
+        """EC2 + cloud-init: boot each tagged instance's user-data in a group of its own; power it off when ended."""
+        import base64
+        while self.running:
+            try:
+                found = self.ec2.describe_instances(Filters=[{"Name": "tag:ltm:env", "Values": [self.env_tag]}])
+                for r in found["Reservations"]:
+                    for i in r["Instances"]:
+                        iid, state = i["InstanceId"], i["State"]["Name"]
+                        if state in ("pending", "running") and iid not in self.groups:
+                            data = self.ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")
+                            script = base64.b64decode(data["UserData"]["Value"]).decode()
+                            root = os.path.join(self.sandbox, iid)
+                            os.makedirs(os.path.join(root, "opt/ltm/bin"))
+                            shutil.copy(os.path.join(ROOT, "deploy/ami/ltm-agent-start"), os.path.join(root, "opt/ltm/bin/"))
+                            os.symlink(os.path.join(ROOT, "target", "ltm.jar"), os.path.join(root, "opt/ltm/ltm.jar"))
+                            with open(os.path.join(root, "user-data"), "w") as f:
+                                f.write(script)
+                            console = open(os.path.join(root, "console.log"), "w")
+                            self.groups[iid] = subprocess.Popen(
+                                ["sh", os.path.join(root, "user-data")], stdout=console, stderr=subprocess.STDOUT,
+                                start_new_session=True, env=dict(os.environ, LTM_ROOT=root, LTM_ADVERTISED_HOST="127.0.0.1",
+                                                                 LTM_AGENT_JAVA_OPTS="-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"))
+                        elif state not in ("pending", "running") and iid in self.groups:
+                            self.power_off(self.groups.pop(iid))
+            except Exception as e:  # a passing error of the peer: look again
+                print("instance runner:", e, file=sys.stderr)
+            time.sleep(0.2)
+
+    @staticmethod
+    def power_off(proc):
+        for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 0)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                return
+            deadline = time.time() + wait
+            while time.time() < deadline and proc.poll() is None:
+                time.sleep(0.1)
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=5)
+        for proc in list(self.groups.values()):
+            self.power_off(proc)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=10)
+        shutil.rmtree(self.sandbox, ignore_errors=True)
+
+
+def main():
+    global PORT
+    PORT = free_port()
+    vhost = NAME.replace("_", "-")
+    subprocess.run(["mariadb", "-uroot", "-e", f"DROP DATABASE IF EXISTS {NAME}; CREATE DATABASE {NAME}"], check=True)
+    sh("rabbitmqctl", "add_vhost", vhost)
+    sh("rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    env = dict(os.environ, LTM_HTTP_PORT=str(PORT), LTM_PUBLIC_URL=f"http://127.0.0.1:{PORT}",
+               LTM_MYSQL_DATABASE=NAME, LTM_RABBITMQ_URI=f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
+               LTM_ENV=f"bench-{PROVIDER}-{os.getpid()}", LTM_AGENT_WORK_DIR=f"/tmp/{NAME}-agents")
+    peer = ltm = None
+    ok = False
+    try:
+        peer = Ec2Peer(env["LTM_ENV"]) if PROVIDER == "ec2" else None
+        if peer:
+            env.update(peer.ltm_env)
+        ltm = run_ltm(env)
+        measure(ltm)
+        ok = True
     finally:
-        ltm.terminate()
-        ltm.wait(timeout=30)
+        if ltm:
+            ltm.terminate()
+            try:
+                ltm.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                ltm.kill()
+        if peer:
+            peer.close()
+        subprocess.run(["mariadb", "-uroot", "-e", f"DROP DATABASE IF EXISTS {NAME}"])
+        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(f"/tmp/{NAME}-agents", ignore_errors=True)
+        if ok:  # a failed run keeps its logs to read
+            for log in (LOG, f"/tmp/{NAME}-moto.log"):
+                if os.path.exists(log):
+                    os.remove(log)
+
+
+def run_ltm(env):
+    log = open(LOG, "w")
+    return subprocess.Popen(["java", "-jar", os.path.join(ROOT, "target", "ltm.jar"), "dev"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+
+
+def measure(ltm):
+    key = None
+    for _ in range(600):
+        m = re.search(r"Demo API key: (\S+)", open(LOG).read())
+        if m:
+            key = m.group(1)
+            break
+        if ltm.poll() is not None:
+            break
+        time.sleep(0.1)
+    if not key:
+        raise RuntimeError("ltm dev did not start; see " + LOG)
+    ltm_times, ffmpeg_times = [], []
+    for i in range(RUNS):
+        ffmpeg_times.append(ffmpeg_first_segment_seconds())
+        sid = api(key, "POST", "/api/v1/orders", {"offerId": "mobile"})["streams"][0]["id"]
+        t0 = time.time()
+        api(key, "POST", f"/api/v1/streams/{sid}/start")
+        wait_state(key, sid, "LIVE")
+        ltm_times.append(time.time() - t0)
+        api(key, "POST", f"/api/v1/streams/{sid}/stop")
+        wait_state(key, sid, "STOPPED")
+        print(f"run {i + 1}: ltm start->LIVE {ltm_times[-1]:.2f} s, ffmpeg alone {ffmpeg_times[-1]:.2f} s")
+    ltm_med, ff_med = statistics.median(ltm_times), statistics.median(ffmpeg_times)
+    load = open("/proc/loadavg").read().split()[:3]
+    command = f"bench/start-to-live.py {RUNS}" + (" --provider ec2" if PROVIDER == "ec2" else "")
+    what = ("LTM on the ec2 provider (moto_server EC2 API, user-data booted by the instance runner)"
+            if PROVIDER == "ec2" else "LTM")
+    report = (f"# Start to live{' on ec2' if PROVIDER == 'ec2' else ''}\n\nCommand: `{command}` on "
+              f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, load average {' '.join(load)} at the end "
+              f"(others were working on this machine: figures are noisy).\n\n"
+              f"| what | median of {RUNS} | runs (s) |\n| --- | --- | --- |\n"
+              f"| baseline: ffmpeg alone, start to first segment of every rendition | {ff_med:.2f} s | "
+              f"{', '.join(f'{t:.2f}' for t in ffmpeg_times)} |\n"
+              f"| {what}: `POST …/start` to stream LIVE (same ladder, preview playable) | {ltm_med:.2f} s | "
+              f"{', '.join(f'{t:.2f}' for t in ltm_times)} |\n\n"
+              f"**Ratio LTM / ffmpeg alone: {ltm_med / ff_med:.2f}×** — LTM adds "
+              f"{ltm_med - ff_med:.2f} s to what ffmpeg itself needs.\n")
+    if SMOKE:
+        print(f"smoke: start->LIVE {ltm_med:.2f} s on {PROVIDER} (no results written)")
+        return
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    name = "start-to-live-ec2.md" if PROVIDER == "ec2" else "start-to-live.md"
+    with open(os.path.join(ROOT, "bench", "results", name), "w") as f:
+        f.write(report)
+    print(report)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import io.ltm.cloud.LocalCloudProvider;
 import io.ltm.cloud.MachineRepository;
 import io.ltm.cloud.Provisioning;
 import io.ltm.cloud.Reconciler;
+import io.ltm.cloud.ec2.Ec2CloudProvider;
+import io.ltm.config.ConfigValidation;
 import io.ltm.config.LtmConfig;
 import io.ltm.db.Database;
 import io.ltm.events.EventBridge;
@@ -128,7 +130,7 @@ public final class Ltm {
           config.limits().signInAttempts(), java.time.Duration.ofSeconds(config.limits().signInWindowSeconds()))),
         new AccountEndpoint(apiKeys, new Usage(pool)),
         new AuditEndpoint(pool),
-        new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams)),
+        new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams), config.machines()),
         new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
         new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
           new EncoderProbe(vertx), cdnProfiles)),
@@ -145,24 +147,35 @@ public final class Ltm {
       .mapEmpty();
   }
 
-  /** Job consumer and reconciler, with the configured cloud provider. */
+  /**
+   * Job consumer and reconciler, with the configured cloud provider, once the configuration is checked and the
+   * provider is ready (the ec2 image resolved): a bad value stops the worker before it takes a job.
+   */
   public Future<Void> deployWorker() {
+    try {
+      ConfigValidation.validate(config);
+    } catch (RuntimeException invalid) {
+      return Future.failedFuture(invalid);
+    }
     AtomicReference<Reconciler> reconciler = new AtomicReference<>();
     CloudProvider provider = provider((machineId, exitCode) -> reconciler.get().machineEnded(machineId, exitCode));
-    Provisioning provisioning = new Provisioning(vertx, pool, provider, machines, streams, transitions);
+    Provisioning provisioning = new Provisioning(vertx, pool, provider, machines, streams, transitions,
+      config.machines());
     reconciler.set(new Reconciler(pool, config.cloud(), provider, machines, provisioning));
-    return vertx.deployVerticle(new JobWorker(pool, config.rabbitmq(), provisioning, new OrderFulfilment(pool), streams,
-        transitions))
+    return provider.prepare()
+      .compose(v -> vertx.deployVerticle(new JobWorker(pool, config.rabbitmq(), provisioning, new OrderFulfilment(pool),
+        streams, transitions)))
       .compose(id -> vertx.deployVerticle(reconciler.get()))
       .compose(id -> vertx.deployVerticle(new HealthPruner(pool, config.agent().healthRetentionHours() * 3600L)))
+      .onFailure(err -> provider.close())
       .mapEmpty();
   }
 
   private CloudProvider provider(java.util.function.BiConsumer<String, Integer> onExit) {
-    if (!"local".equals(config.cloud().provider())) {
-      throw new IllegalArgumentException("unknown cloud provider '" + config.cloud().provider() + "' (known: local)");
-    }
-    return new LocalCloudProvider(vertx, config, onExit);
+    return switch (config.cloud().provider()) {
+      case "ec2" -> Ec2CloudProvider.create(vertx, config);
+      default -> new LocalCloudProvider(vertx, config, onExit);
+    };
   }
 
   /** Ready means MySQL answers and the jobs exchange can be reached through RabbitMQ. */

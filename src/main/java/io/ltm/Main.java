@@ -5,6 +5,8 @@ import io.ltm.account.ApiKeys;
 import io.ltm.account.domain.Passwords;
 import io.ltm.common.Ids;
 import io.ltm.agent.AgentCommand;
+import io.ltm.config.ConfigValidation;
+import io.ltm.config.InvalidConfigurationException;
 import io.ltm.config.LtmConfig;
 import io.ltm.db.Database;
 import io.vertx.core.Future;
@@ -31,7 +33,16 @@ public final class Main {
       AgentCommand.main(rest);
       return;
     }
-    LtmConfig config = LtmConfig.load();
+    LtmConfig config;
+    try {
+      config = LtmConfig.load();
+      ConfigValidation.validate(config);
+    } catch (InvalidConfigurationException e) {
+      // One line naming the key: the operator's whole fix, with no stack trace to read through.
+      System.err.println("ltm " + role + ": " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     switch (role) {
       case "migrate" -> {
         int applied = Database.migrateBlocking(config.mysql());
@@ -61,7 +72,11 @@ public final class Main {
       started = started.compose(v -> seedDemoAccount(ltm, config));
     }
     started.onSuccess(v -> LOG.info("ltm {} started", role)).onFailure(err -> {
-      LOG.error("ltm {} failed to start: {}", role, err.toString(), err);
+      if (err instanceof InvalidConfigurationException) {
+        System.err.println("ltm " + role + ": " + err.getMessage());
+      } else {
+        LOG.error("ltm {} failed to start: {}", role, err.toString(), err);
+      }
       vertx.close().onComplete(x -> System.exit(1));
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));

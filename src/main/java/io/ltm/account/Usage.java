@@ -1,5 +1,6 @@
 package io.ltm.account;
 
+import io.ltm.account.domain.MachineCost;
 import io.ltm.account.domain.UsageRule;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -20,6 +21,10 @@ public class Usage {
   private static final String STREAMS =
     "SELECT s.id, s.name, s.state, o.price_per_hour_cents, o.currency FROM streams s JOIN orders o ON o.id = s.order_id "
       + "WHERE s.account_id = ? ORDER BY s.created_at, s.id";
+  /** Every machine of the account's streams that was launched: what it is, its price, how long it has run. */
+  private static final String MACHINES = "SELECT stream_id, instance_type, hourly_price_usd, "
+    + "TIMESTAMPDIFF(MICROSECOND, launched_at, COALESCE(ended_at, CURRENT_TIMESTAMP(3))) DIV 1000 AS ms "
+    + "FROM machines WHERE account_id = ? AND launched_at IS NOT NULL ORDER BY launched_at";
   private static final String CHANGES =
     "SELECT stream_id, payload FROM events WHERE account_id = ? AND type = 'stream.state' ORDER BY seq";
 
@@ -37,27 +42,49 @@ public class Usage {
         changes.computeIfAbsent(row.getString(0), k -> new ArrayList<>())
           .add(new UsageRule.Change(event.getString("state"), Instant.parse(event.getString("at"))));
       }
-      return pool.preparedQuery(STREAMS).execute(Tuple.of(accountId)).map(rows -> {
+      return pool.preparedQuery(MACHINES).execute(Tuple.of(accountId)).map(machineRows -> {
+        Map<String, List<MachineCost.Run>> runs = new HashMap<>();
+        for (Row row : machineRows) {
+          runs.computeIfAbsent(row.getString(0), k -> new ArrayList<>()).add(new MachineCost.Run(row.getString(1),
+            row.getLong(3), row.getBigDecimal(2)));
+        }
+        return runs;
+      }).compose(runs -> pool.preparedQuery(STREAMS).execute(Tuple.of(accountId)).map(rows -> {
         Instant now = Instant.now();
         JsonArray items = new JsonArray();
         Map<String, Long> totals = new LinkedHashMap<>();
+        long machineTotal = 0;
         for (Row row : rows) {
           long seconds = UsageRule.billedSeconds(changes.getOrDefault(row.getString(0), List.of()), now);
           long price = row.getInteger(3);
           long cost = UsageRule.costCents(seconds, price);
           totals.merge(row.getString(4), cost, Long::sum);
-          items.add(new JsonObject().put("streamId", row.getString(0)).put("name", row.getString(1))
+          List<MachineCost.Run> machines = runs.getOrDefault(row.getString(0), List.of());
+          long machineCost = MachineCost.cents(machines);
+          if ("USD".equals(row.getString(4))) {
+            machineTotal += machineCost;
+          }
+          JsonObject item = new JsonObject().put("streamId", row.getString(0)).put("name", row.getString(1))
             .put("state", row.getString(2)).put("billedSeconds", seconds)
             .put("streamMinutes", Math.round(seconds / 60.0 * 100) / 100.0)
-            .put("pricePerHourCents", price).put("currency", row.getString(4)).put("costCents", cost));
+            .put("pricePerHourCents", price).put("currency", row.getString(4)).put("costCents", cost)
+            // What the stream's machines cost the operator (USD, configured hourly prices) beside what it earns.
+            .put("instanceType", machines.isEmpty() ? null : machines.get(machines.size() - 1).instanceType())
+            .put("machineSeconds", MachineCost.seconds(machines))
+            .put("machineCostCents", machineCost)
+            .put("marginCents", "USD".equals(row.getString(4)) ? cost - machineCost : null);
+          items.add(item);
         }
         JsonArray totalList = new JsonArray();
+        long machineSum = machineTotal;
         totals.forEach((currency, cents) -> totalList.add(new JsonObject().put("currency", currency)
-          .put("costCents", cents)));
+          .put("costCents", cents)
+          .put("machineCostCents", "USD".equals(currency) ? machineSum : null)
+          .put("marginCents", "USD".equals(currency) ? cents - machineSum : null)));
         return new JsonObject().put("items", items).put("totals", totalList)
           .put("billedStates", new JsonArray(UsageRule.BILLED_STATES.stream().sorted().toList()))
           .put("asOf", io.ltm.common.Utc.format(now));
-      });
+      }));
     });
   }
 }

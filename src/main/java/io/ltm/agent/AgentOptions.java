@@ -8,7 +8,12 @@ import java.util.Map;
  * What {@code ltm agent} is told at start. The bootstrap token comes from the environment because the
  * command line is visible to every user of the machine through {@code ps}.
  */
-public record AgentOptions(String machineId, String serverUrl, Path workDir, String bootstrapToken) {
+public record AgentOptions(String machineId, String serverUrl, Path workDir, String bootstrapToken,
+                           String advertisedHost) {
+
+  public AgentOptions(String machineId, String serverUrl, Path workDir, String bootstrapToken) {
+    this(machineId, serverUrl, workDir, bootstrapToken, null);
+  }
 
   public static final String TOKEN_ENV = "LTM_AGENT_TOKEN";
 
@@ -33,8 +38,9 @@ public record AgentOptions(String machineId, String serverUrl, Path workDir, Str
     if (token == null || token.isBlank()) {
       throw usage(TOKEN_ENV + " is not set");
     }
+    String advertised = values.get("advertised-host");
     return new AgentOptions(required(values, "machine-id"), required(values, "server"),
-      Path.of(required(values, "work-dir")), token);
+      Path.of(required(values, "work-dir")), token, advertised == null || advertised.isBlank() ? null : advertised);
   }
 
   private static String required(Map<String, String> values, String name) {
@@ -47,12 +53,14 @@ public record AgentOptions(String machineId, String serverUrl, Path workDir, Str
 
   private static IllegalArgumentException usage(String problem) {
     return new IllegalArgumentException(problem
-      + "; usage: ltm agent --machine-id <id> --server <url> --work-dir <dir> (token in " + TOKEN_ENV + ")");
+      + "; usage: ltm agent --machine-id <id> --server <url> --work-dir <dir> [--advertised-host <host>] (token in "
+      + TOKEN_ENV + ")");
   }
 
   @Override
   public String toString() {
     // Never log the token.
-    return "AgentOptions[machineId=" + machineId + ", serverUrl=" + serverUrl + ", workDir=" + workDir + "]";
+    return "AgentOptions[machineId=" + machineId + ", serverUrl=" + serverUrl + ", workDir=" + workDir
+      + (advertisedHost == null ? "" : ", advertisedHost=" + advertisedHost) + "]";
   }
 }

@@ -65,7 +65,9 @@ public final class AgentVerticle extends VerticleBase {
     return vertx.fileSystem().mkdirs(hlsDir.resolve(FfmpegCommand.DASH_DIR).toString())
       .compose(v -> helloWithRetry(System.nanoTime()))
       .compose(received -> {
-        pipeline = received;
+        // A cloud machine knows its own public address (the image's start script asks the instance metadata);
+        // the server's advertisedHost only fits machines on its own host.
+        pipeline = options.advertisedHost() == null ? received : received.withAdvertisedHost(options.advertisedHost());
         return HlsServer.start(vertx, hlsDir, thumbnails::current);
       })
       .compose(server -> {

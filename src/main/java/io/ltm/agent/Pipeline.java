@@ -52,6 +52,12 @@ public record Pipeline(String machineId, String streamId, String agentToken, int
       false, null, Watch.DEFAULT);
   }
 
+  /** The same pipeline, with preview and ingest URLs naming this host. */
+  public Pipeline withAdvertisedHost(String host) {
+    return new Pipeline(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, host,
+      dash, restream, watch);
+  }
+
   /**
    * {@code kind} is {@code test-pattern} (lavfi test source with a tone), {@code rtmp} (push, keyed),
    * {@code srt} (listener, {@code passphrase}) or {@code pull} (from {@code url}). {@code allowCidrs} limits

@@ -10,9 +10,12 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
@@ -28,6 +31,9 @@ public class LocalCloudProvider implements CloudProvider {
   private final Vertx vertx;
   private final LtmConfig config;
   private final BiConsumer<String, Integer> onExit;
+  /** Agents this provider started that have exited, with why: {@link #list()} reports them as ended for a while. */
+  private final Map<String, Instance> ended = new ConcurrentHashMap<>();
+  private static final long ENDED_KEPT_MS = 3_600_000;
 
   /** @param onExit told (machine id, exit code) when an agent process ends, on the Vert.x context */
   public LocalCloudProvider(Vertx vertx, LtmConfig config, BiConsumer<String, Integer> onExit) {
@@ -45,14 +51,24 @@ public class LocalCloudProvider implements CloudProvider {
   public Future<Launched> launch(LaunchRequest request) {
     var context = vertx.getOrCreateContext();
     return vertx.executeBlocking(() -> {
+      String type = request.instanceTypes() == null || request.instanceTypes().isEmpty() ? null
+        : request.instanceTypes().get(0);
       Optional<ProcessHandle> existing = find(request.machineId());
       if (existing.isPresent()) {
-        return new Launched(String.valueOf(existing.get().pid()), true);
+        return new Launched(String.valueOf(existing.get().pid()), true, type);
       }
       Process process = spawn(request);
       String machineId = request.machineId();
-      process.onExit().thenAccept(p -> context.runOnContext(v -> onExit.accept(machineId, p.exitValue())));
-      return new Launched(String.valueOf(process.pid()), true);
+      Instant startedAt = Instant.now();
+      ended.remove(machineId);
+      process.onExit().thenAccept(p -> {
+        forgetOldExits();
+        ended.put(machineId, new Instance(machineId, String.valueOf(p.pid()), Status.ENDED,
+          "the agent process exited with code " + p.exitValue(), startedAt, null));
+        context.runOnContext(v -> onExit.accept(machineId, p.exitValue()));
+      });
+      // A local machine runs as soon as its process does: the one type it stands for is the offer's first.
+      return new Launched(String.valueOf(process.pid()), true, type);
     }, false);
   }
 
@@ -71,12 +87,23 @@ public class LocalCloudProvider implements CloudProvider {
   }
 
   @Override
-  public Future<List<Running>> list() {
+  public Future<List<Instance>> list() {
     return vertx.executeBlocking(() -> {
-      List<Running> running = new ArrayList<>();
-      ProcessHandle.allProcesses().forEach(p -> tagOf(p).ifPresent(id -> running.add(new Running(id, String.valueOf(p.pid())))));
-      return running;
+      List<Instance> instances = new ArrayList<>();
+      List<String> alive = new ArrayList<>();
+      ProcessHandle.allProcesses().forEach(p -> tagOf(p).ifPresent(id -> {
+        alive.add(id);
+        instances.add(new Instance(id, String.valueOf(p.pid()), Status.RUNNING, null,
+          p.info().startInstant().orElse(Instant.now()), null));
+      }));
+      ended.values().stream().filter(e -> !alive.contains(e.machineId())).forEach(instances::add);
+      return instances;
     }, false);
+  }
+
+  private void forgetOldExits() {
+    Instant cutoff = Instant.now().minusMillis(ENDED_KEPT_MS);
+    ended.values().removeIf(e -> e.launchedAt().isBefore(cutoff));
   }
 
   private Process spawn(LaunchRequest request) throws IOException {

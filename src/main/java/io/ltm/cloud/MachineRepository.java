@@ -26,7 +26,16 @@ public class MachineRepository {
   private static final String LIVE_FOR_STREAM = "SELECT " + Machine.COLUMNS + " FROM machines WHERE stream_id = ? "
     + "AND state <> 'TERMINATED'";
   private static final String UPDATE_STATE = "UPDATE machines SET state = ?, state_reason = COALESCE(?, state_reason), "
-    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+    + "updated_at = CURRENT_TIMESTAMP(3), "
+    + "ended_at = IF(state = 'TERMINATED', COALESCE(ended_at, CURRENT_TIMESTAMP(3)), ended_at) WHERE id = ?";
+  private static final String RECORD_LAUNCH = "UPDATE machines SET provider_ref = ?, instance_type = ?, hourly_price_usd = ?, "
+    + "launched_at = COALESCE(launched_at, CURRENT_TIMESTAMP(3)) WHERE id = ?";
+  private static final String ADOPT = "UPDATE machines SET provider_ref = ?, instance_type = COALESCE(instance_type, ?), "
+    + "hourly_price_usd = COALESCE(hourly_price_usd, ?), launched_at = COALESCE(launched_at, CURRENT_TIMESTAMP(3)) "
+    + "WHERE id = ? AND provider_ref IS NULL AND state <> 'TERMINATED'";
+  private static final String ACTIVE = "SELECT " + Machine.COLUMNS
+    + ", TIMESTAMPDIFF(SECOND, COALESCE(launched_at, updated_at), CURRENT_TIMESTAMP(3)) AS age FROM machines "
+    + "WHERE provider = ? AND state <> 'TERMINATED'";
   private static final String SILENT = "SELECT " + Machine.COLUMNS + " FROM machines WHERE "
     + "(state IN ('RUNNING', 'REGISTERED', 'ASSIGNED', 'DRAINING') "
     + "AND COALESCE(last_heartbeat_at, updated_at) < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) "
@@ -87,6 +96,32 @@ public class MachineRepository {
   public Future<List<Machine>> silent(SqlClient client, int heartbeatTimeoutSeconds, int launchTimeoutSeconds) {
     return client.preparedQuery(SILENT).execute(Tuple.of(heartbeatTimeoutSeconds, launchTimeoutSeconds))
       .map(MachineRepository::all);
+  }
+
+  /** The provider's handle of a launched machine, what it was launched as and its price, and since when it costs. */
+  public Future<Void> recordLaunch(SqlConnection conn, String id, String providerRef, String instanceType,
+                                   java.math.BigDecimal hourlyPriceUsd) {
+    return conn.preparedQuery(RECORD_LAUNCH).execute(Tuple.of(providerRef, instanceType, hourlyPriceUsd, id)).mapEmpty();
+  }
+
+  /** Records a launch that was never recorded, unless one was meanwhile; true when this call recorded it. */
+  public Future<Boolean> adopt(SqlClient client, String id, String providerRef, String instanceType,
+                               java.math.BigDecimal hourlyPriceUsd) {
+    return client.preparedQuery(ADOPT).execute(Tuple.of(providerRef, instanceType, hourlyPriceUsd, id))
+      .map(r -> r.rowCount() == 1);
+  }
+
+  /** A machine row the reconciler compares with the provider's view, and how many seconds ago it was launched. */
+  public record Tracked(Machine machine, long ageSeconds) {
+  }
+
+  /** Every machine of this provider not yet TERMINATED. */
+  public Future<List<Tracked>> active(SqlClient client, String provider) {
+    return client.preparedQuery(ACTIVE).execute(Tuple.of(provider)).map(rows -> {
+      List<Tracked> list = new ArrayList<>();
+      rows.forEach(r -> list.add(new Tracked(Machine.fromRow(r), r.getLong("age"))));
+      return list;
+    });
   }
 
   /** The bootstrap token is spent; from now on the agent proves itself with the agent token (kept hashed). */

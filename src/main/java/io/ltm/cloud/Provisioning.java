@@ -2,6 +2,7 @@ package io.ltm.cloud;
 
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.Ids;
+import io.ltm.config.LtmConfig.MachinesConfig;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
@@ -17,6 +18,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,10 +35,12 @@ public class Provisioning {
   private final MachineRepository machines;
   private final StreamRepository streams;
   private final StreamTransitions transitions;
+  private final MachinesConfig machineTypes;
 
   public Provisioning(Vertx vertx, Pool pool, CloudProvider provider, MachineRepository machines,
-                      StreamRepository streams, StreamTransitions transitions) {
+                      StreamRepository streams, StreamTransitions transitions, MachinesConfig machineTypes) {
     this.vertx = vertx;
+    this.machineTypes = machineTypes;
     this.pool = pool;
     this.provider = provider;
     this.machines = machines;
@@ -44,7 +48,10 @@ public class Provisioning {
     this.transitions = transitions;
   }
 
-  /** {@code stream.start}: one machine per (stream, generation), launched once, the stream then STARTING. */
+  /**
+   * {@code stream.start}: one machine per (stream, generation), launched once, the stream then STARTING. A launch
+   * the cloud refuses for good fails the stream at once with the reason; any other failure is the job's to retry.
+   */
   public Future<Void> start(Job job) {
     return Transactions.inAccount(pool, job.accountId(), conn -> streams.lock(conn, job.subjectId()).compose(s -> {
       if (!isCurrentStart(s, job)) {
@@ -53,20 +60,30 @@ public class Provisioning {
       return machines.findByStart(conn, s.id(), job.generation()).compose(existing -> existing != null
         ? Future.succeededFuture(existing)
         : machines.insert(conn, new Machine(Ids.newId("mch"), s.id(), s.accountId(), job.generation(), provider.name(),
-          null, MachineState.REQUESTED, Ids.random(40), null)));
-    })).compose(machine -> machine == null ? Future.succeededFuture() : launch(job, machine));
+          null, MachineState.REQUESTED, Ids.random(40), null)))
+        .map(m -> new Object[] {m, machineTypes.instanceTypesFor(s.offerId())});
+    })).compose(found -> {
+      if (found == null) {
+        return Future.succeededFuture();
+      }
+      Machine machine = (Machine) found[0];
+      @SuppressWarnings("unchecked") List<String> types = (List<String>) found[1];
+      return launch(job, machine, types).recover(err -> err instanceof LaunchRefusedException refused
+        ? refused(job, machine, refused) : Future.failedFuture(err));
+    });
   }
 
-  private Future<Void> launch(Job job, Machine machine) {
+  private Future<Void> launch(Job job, Machine machine, List<String> instanceTypes) {
     CloudProvider.LaunchRequest request = new CloudProvider.LaunchRequest(machine.id(), machine.streamId(),
-      machine.accountId(), machine.generation(), machine.bootstrapToken());
+      machine.accountId(), machine.generation(), machine.bootstrapToken(), instanceTypes);
     long began = System.nanoTime();
     return provider.launch(request)
       .andThen(ar -> Meters.timer("ltm_machine_launch", "cloud provider launch calls, by provider and outcome",
         "provider", provider.name(), "outcome", ar.succeeded() ? "ok" : "failed")
         .record(System.nanoTime() - began, TimeUnit.NANOSECONDS))
       .compose(launched -> Transactions.inAccount(pool, machine.accountId(), conn ->
-      machines.lock(conn, machine.id()).compose(m -> machines.set(conn, m.id(), "provider_ref", launched.providerRef())
+      machines.lock(conn, machine.id()).compose(m -> machines.recordLaunch(conn, m.id(), launched.providerRef(),
+          launched.instanceType(), machineTypes.hourlyPrice(launched.instanceType()))
         .compose(v -> machines.move(conn, m, MachineState.PENDING, null))
         .compose(v -> launched.running()
           ? machines.lock(conn, m.id()).compose(again -> machines.move(conn, again, MachineState.RUNNING, null))
@@ -82,6 +99,22 @@ public class Provisioning {
               new JsonObject().put("machineId", m.id())))
             .mapEmpty();
         })))).onSuccess(v -> wakeRelay());
+  }
+
+  /** Nothing was launched and no retry would launch it: the machine ends, and the stream FAILS with the reason. */
+  private Future<Void> refused(Job job, Machine machine, LaunchRefusedException refused) {
+    LOG.warn("launch of machine {} refused ({}): {}", machine.id(), refused.code(), refused.getMessage());
+    String reason = refused.getMessage();
+    return Transactions.inAccount(pool, machine.accountId(), conn -> machines.lock(conn, machine.id())
+      .compose(m -> machines.move(conn, m, MachineState.LOST, reason))
+      .compose(v -> machines.lock(conn, machine.id()))
+      .compose(m -> machines.move(conn, m, MachineState.TERMINATED, null))
+      .compose(v -> streams.lock(conn, job.subjectId()))
+      .compose(s -> isCurrentStart(s, job)
+        ? transitions.move(conn, s, StreamState.FAILED, reason, new JsonObject().put("machineId", machine.id()))
+        : Future.succeededFuture(false)))
+      .onSuccess(v -> wakeRelay())
+      .mapEmpty();
   }
 
   /** {@code stream.stop}: terminate every machine of the stream, then STOPPED. */
@@ -132,6 +165,32 @@ public class Provisioning {
       }))
       .compose(wasLive -> wasLive ? terminate(machineId, reason) : Future.succeededFuture())
       .onFailure(err -> LOG.warn("could not record machine {} as lost: {}", machineId, err.getMessage()));
+  }
+
+  /**
+   * The provider runs a machine whose launch was never recorded: its worker died right after launching it and the
+   * agent called home before the job's retry (which then had nothing left to do). Recorded now, it is priced and
+   * watched like any other machine.
+   */
+  public Future<Void> adopt(String machineId, String providerRef, String instanceType) {
+    return machines.adopt(pool, machineId, providerRef, instanceType, machineTypes.hourlyPrice(instanceType))
+      .onSuccess(adopted -> {
+        if (adopted) {
+          LOG.info("machine {} runs as {}, which its launch never recorded: recorded now", machineId, providerRef);
+        }
+      })
+      .onFailure(err -> LOG.warn("could not record machine {} as {}: {}", machineId, providerRef, err.getMessage()))
+      .mapEmpty();
+  }
+
+  /** The provider reports the machine booted: PENDING → RUNNING (a no-op if the agent's hello got there first). */
+  public Future<Void> running(String machineId) {
+    return inMachineAccount(machineId, conn -> machines.lock(conn, machineId)
+        .compose(m -> m == null || m.state() != MachineState.PENDING ? Future.succeededFuture(false)
+          : machines.move(conn, m, MachineState.RUNNING, null)))
+      .onSuccess(moved -> wakeRelay())
+      .onFailure(err -> LOG.warn("could not record machine {} as running: {}", machineId, err.getMessage()))
+      .mapEmpty();
   }
 
   /**

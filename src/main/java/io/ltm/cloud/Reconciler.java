@@ -1,5 +1,8 @@
 package io.ltm.cloud;
 
+import io.ltm.cloud.CloudProvider.Instance;
+import io.ltm.cloud.CloudProvider.Status;
+import io.ltm.cloud.MachineRepository.Tracked;
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.config.LtmConfig.CloudConfig;
 import io.vertx.core.Future;
@@ -8,21 +11,41 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 /**
- * Keeps MySQL and the cloud in agreement. Machines that stopped calling in are LOST (their streams FAIL), and
- * machines the provider runs that no row owns — left by a crash between launch and record, or by a row
- * already terminated — are terminated, found by their tags.
+ * Keeps MySQL and the cloud in agreement, for every provider alike. Each pass lists the machines the provider runs
+ * for this environment (by tag, every page) and compares them with the machine rows:
+ * <ul>
+ *   <li>a machine no row owns (or whose row is TERMINATED, or a second one for the same row) is terminated — one
+ *   with no row at all only after a grace period, so a launch in flight is never killed;</li>
+ *   <li>a machine that stopped, ended or failed its checks without LTM asking makes its row LOST and its stream
+ *   FAIL with the provider's own reason; a machine the provider no longer knows at all, likewise;</li>
+ *   <li>a booting machine the provider reports running moves PENDING → RUNNING;</li>
+ *   <li>a machine whose launch was never recorded (its worker died right after launching) is recorded.</li>
+ * </ul>
+ * Machines that stop calling in (no heartbeat) are LOST too, with the provider's reason when it has one.
  */
 public class Reconciler extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   private static final long SILENCE_CHECK_MS = 2000;
-  private static final long ORPHAN_SWEEP_MS = 10_000;
+  /** Rows in these states count on a live machine: if it is gone, the row is LOST. */
+  private static final Set<MachineState> SERVING = EnumSet.of(MachineState.PENDING, MachineState.RUNNING,
+    MachineState.REGISTERED, MachineState.ASSIGNED, MachineState.DRAINING);
 
   private final Pool pool;
   private final CloudConfig cloud;
   private final CloudProvider provider;
   private final MachineRepository machines;
   private final Provisioning provisioning;
+  /** The last pass's view, by machine id: lets the heartbeat check give the provider's reason for a silence. */
+  private volatile Map<String, Instance> lastSeen = Map.of();
+  private boolean passRunning;
 
   public Reconciler(Pool pool, CloudConfig cloud, CloudProvider provider, MachineRepository machines,
                     Provisioning provisioning) {
@@ -36,7 +59,13 @@ public class Reconciler extends VerticleBase {
   @Override
   public Future<?> start() {
     vertx.setPeriodic(SILENCE_CHECK_MS, id -> findSilent());
-    vertx.setPeriodic(1000, ORPHAN_SWEEP_MS, id -> sweepOrphans());
+    vertx.setPeriodic(1000, cloud.reconcileSeconds() * 1000L, id -> reconcile());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    provider.close();
     return Future.succeededFuture();
   }
 
@@ -47,19 +76,87 @@ public class Reconciler extends VerticleBase {
 
   private void findSilent() {
     machines.silent(pool, cloud.heartbeatTimeoutSeconds(), cloud.launchTimeoutSeconds())
-      .onSuccess(list -> list.forEach(m -> provisioning.lost(m.id(),
-        m.state() == MachineState.REQUESTED || m.state() == MachineState.PENDING
-          ? "the transcoder machine did not start within " + cloud.launchTimeoutSeconds() + " s"
-          : "the transcoder machine stopped responding (no heartbeat for " + cloud.heartbeatTimeoutSeconds() + " s)")))
+      .onSuccess(list -> list.forEach(m -> provisioning.lost(m.id(), silenceReason(m))))
       .onFailure(err -> LOG.warn("silent-machine check failed: {}", err.getMessage()));
   }
 
-  private void sweepOrphans() {
-    provider.list().onSuccess(running -> running.forEach(r -> machines.find(pool, r.machineId()).onSuccess(m -> {
-      if (m == null || m.state() == MachineState.TERMINATED) {
-        LOG.warn("machine {} ({}) runs but no stream owns it: terminating", r.machineId(), r.providerRef());
-        provider.terminate(r.machineId(), r.providerRef());
+  private String silenceReason(Machine m) {
+    Instance seen = lastSeen.get(m.id());
+    if (seen != null && !seen.status().alive() && seen.reason() != null) {
+      return seen.reason();
+    }
+    return m.state() == MachineState.REQUESTED || m.state() == MachineState.PENDING
+      ? "the transcoder machine did not start within " + cloud.launchTimeoutSeconds() + " s"
+      : "the transcoder machine stopped responding (no heartbeat for " + cloud.heartbeatTimeoutSeconds() + " s)";
+  }
+
+  /** One pass; a pass still running (a slow cloud API) is not overlapped by the next. */
+  void reconcile() {
+    if (passRunning) {
+      return;
+    }
+    passRunning = true;
+    provider.list()
+      .compose(instances -> machines.active(pool, provider.name()).map(rows -> {
+        compare(instances, rows);
+        return null;
+      }))
+      .onFailure(err -> LOG.warn("reconcile pass failed: {}", err.toString()))
+      .onComplete(ar -> passRunning = false);
+  }
+
+  private void compare(List<Instance> instances, List<Tracked> rows) {
+    Map<String, Tracked> rowById = new HashMap<>();
+    rows.forEach(r -> rowById.put(r.machine().id(), r));
+    Map<String, Instance> byMachine = new HashMap<>();
+    Map<String, Instance> byRef = new HashMap<>();
+    for (Instance i : instances) {
+      byRef.put(i.providerRef(), i);
+      if (i.machineId() != null) {
+        byMachine.merge(i.machineId(), i, (a, b) -> a.status().alive() ? a : b);
       }
-    }))).onFailure(err -> LOG.warn("orphan sweep failed: {}", err.getMessage()));
+    }
+    lastSeen = byMachine;
+    Instant graceEnd = Instant.now().minusSeconds(cloud.orphanGraceSeconds());
+
+    for (Instance i : instances) {
+      if (i.status() == Status.ENDED) {
+        continue;
+      }
+      Tracked row = i.machineId() == null ? null : rowById.get(i.machineId());
+      boolean young = i.launchedAt() != null && i.launchedAt().isAfter(graceEnd);
+      String ownRef = row == null ? null : row.machine().providerRef();
+      if (row == null && !young) {
+        orphan(i, "no machine row owns it");
+      } else if (row != null && ownRef == null && i.status().alive()) {
+        provisioning.adopt(i.machineId(), i.providerRef(), i.instanceType());
+      } else if (ownRef != null && !ownRef.equals(i.providerRef()) && !young) {
+        orphan(i, "machine " + i.machineId() + " runs as " + ownRef + ": this one is a duplicate");
+      }
+    }
+
+    for (Tracked row : rows) {
+      Machine m = row.machine();
+      if (m.providerRef() == null || !SERVING.contains(m.state())) {
+        continue;
+      }
+      Instance i = byRef.containsKey(m.providerRef()) ? byRef.get(m.providerRef()) : byMachine.get(m.id());
+      if (i == null) {
+        if (row.ageSeconds() > cloud.orphanGraceSeconds()) {
+          provisioning.lost(m.id(), "the transcoder machine is gone (" + provider.name() + " no longer knows "
+            + m.providerRef() + ")");
+        }
+      } else if (i.status() == Status.RUNNING && m.state() == MachineState.PENDING) {
+        provisioning.running(m.id());
+      } else if (!i.status().alive()) {
+        provisioning.lost(m.id(), i.reason() != null ? i.reason() : "the transcoder machine ended");
+      }
+    }
+  }
+
+  private void orphan(Instance i, String why) {
+    LOG.warn("machine {} ({}) runs but {}: terminating", i.machineId(), i.providerRef(), why);
+    provider.terminate(i.machineId(), i.providerRef())
+      .onFailure(err -> LOG.warn("could not terminate orphan {}: {}", i.providerRef(), err.toString()));
   }
 }

@@ -5,10 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,7 +21,8 @@ import java.util.Map;
  * reads raw config keys.
  */
 public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev,
-                        AgentConfig agent, CdnConfig cdn, LimitsConfig limits) {
+                        AgentConfig agent, CdnConfig cdn, LimitsConfig limits, Ec2Config ec2,
+                        MachinesConfig machines) {
 
   /**
    * The HTTP server. {@code sendBufferBytes} is each connection's kernel send buffer (0: the kernel sizes it);
@@ -40,8 +45,48 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
   public record RabbitConfig(String uri, int prefetch, int deliveryLimit) {
   }
 
+  /**
+   * @param reconcileSeconds   how often the reconciler compares the provider's machines (found by tag) with MySQL
+   * @param orphanGraceSeconds a machine younger than this is never judged an orphan or gone: its launch may be
+   *                           in flight, or the cloud's listing not yet caught up with it
+   */
   public record CloudConfig(String provider, String env, String advertisedHost, String workDir, int heartbeatSeconds,
-                            int heartbeatTimeoutSeconds, int launchTimeoutSeconds, String x264Preset) {
+                            int heartbeatTimeoutSeconds, int launchTimeoutSeconds, String x264Preset,
+                            int reconcileSeconds, int orphanGraceSeconds) {
+  }
+
+  /**
+   * The {@code ec2} provider. Credentials are not here: they come from the AWS default provider chain
+   * (environment, profile, instance role).
+   *
+   * @param endpoint     empty for AWS itself; a URL for an EC2-compatible API (and SSM beside it)
+   * @param image        an AMI id, or an SSM parameter name ({@code /…} or {@code resolve:ssm:/…}) read at start
+   * @param purchase     {@code on-demand}, or {@code spot} (falling back to on-demand when spot has no capacity)
+   */
+  public record Ec2Config(String region, String endpoint, String image, List<String> subnets,
+                          List<String> securityGroups, String instanceProfile, String keyName, int rootVolumeGb,
+                          Map<String, String> extraTags, String purchase) {
+  }
+
+  /**
+   * What a stream's machine is and costs, whatever the provider.
+   *
+   * @param instanceTypes per offer id (or {@code default}), the instance types its machines may be, preferred first
+   * @param hourlyPrices  per instance type, what one hour of it costs the operator, in USD
+   */
+  public record MachinesConfig(Map<String, List<String>> instanceTypes, Map<String, BigDecimal> hourlyPrices) {
+    public static final String DEFAULT_OFFER = "default";
+
+    /** The instance types allowed for an offer, preferred first. */
+    public List<String> instanceTypesFor(String offerId) {
+      List<String> types = offerId == null ? null : instanceTypes.get(offerId);
+      return types != null && !types.isEmpty() ? types : instanceTypes.getOrDefault(DEFAULT_OFFER, List.of());
+    }
+
+    /** USD per hour, or null when the type has no price. */
+    public BigDecimal hourlyPrice(String instanceType) {
+      return instanceType == null ? null : hourlyPrices.get(instanceType);
+    }
   }
 
   public record DevConfig(String accountName, String accountEmail) {
@@ -102,6 +147,20 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_HEARTBEAT_TIMEOUT_SECONDS", "cloud.heartbeatTimeoutSeconds"),
     Map.entry("LTM_LAUNCH_TIMEOUT_SECONDS", "cloud.launchTimeoutSeconds"),
     Map.entry("LTM_X264_PRESET", "cloud.x264Preset"),
+    Map.entry("LTM_RECONCILE_SECONDS", "cloud.reconcileSeconds"),
+    Map.entry("LTM_ORPHAN_GRACE_SECONDS", "cloud.orphanGraceSeconds"),
+    Map.entry("LTM_EC2_REGION", "ec2.region"),
+    Map.entry("LTM_EC2_ENDPOINT", "ec2.endpoint"),
+    Map.entry("LTM_EC2_IMAGE", "ec2.image"),
+    Map.entry("LTM_EC2_SUBNETS", "ec2.subnets"),
+    Map.entry("LTM_EC2_SECURITY_GROUPS", "ec2.securityGroups"),
+    Map.entry("LTM_EC2_INSTANCE_PROFILE", "ec2.instanceProfile"),
+    Map.entry("LTM_EC2_KEY_NAME", "ec2.keyName"),
+    Map.entry("LTM_EC2_ROOT_VOLUME_GB", "ec2.rootVolumeGb"),
+    Map.entry("LTM_EC2_EXTRA_TAGS", "ec2.extraTags"),
+    Map.entry("LTM_EC2_PURCHASE", "ec2.purchase"),
+    Map.entry("LTM_INSTANCE_TYPES", "machines.instanceTypes"),
+    Map.entry("LTM_INSTANCE_PRICES", "machines.hourlyPrices"),
     Map.entry("LTM_THUMBNAIL_SECONDS", "agent.thumbnailSeconds"),
     Map.entry("LTM_HEALTH_EVENT_SECONDS", "agent.healthEventSeconds"),
     Map.entry("LTM_RECONNECT_WINDOW_SECONDS", "agent.reconnectWindowSeconds"),
@@ -166,12 +225,58 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     });
   }
 
-  private static void set(ObjectNode tree, String path, String value) {
+  /**
+   * Sets one key from a variable. The default's shape says how to read it: a list is comma-separated
+   * ({@code a,b}); a map is {@code key=value} pairs, comma-separated, laid over the default map key by key, and a
+   * list value inside it is {@code |}-separated ({@code hd-abr=c6i.2xlarge|c5.2xlarge,mobile=c6i.large}).
+   */
+  static void set(ObjectNode tree, String path, String value) {
     String[] parts = path.split("\\.");
     ObjectNode node = tree;
     for (int i = 0; i < parts.length - 1; i++) {
-      node = node.with(parts[i]);
+      node = node.withObjectProperty(parts[i]);
     }
-    node.put(parts[parts.length - 1], value);
+    String key = parts[parts.length - 1];
+    JsonNode current = node.get(key);
+    if (current instanceof ArrayNode) {
+      node.set(key, list(value, ","));
+    } else if (current instanceof ObjectNode map) {
+      for (String pair : value.split(",")) {
+        if (pair.isBlank()) {
+          continue;
+        }
+        int eq = pair.indexOf('=');
+        if (eq <= 0) {
+          throw new InvalidConfigurationException(path, "'" + pair.trim() + "' is not key=value");
+        }
+        String k = pair.substring(0, eq).trim();
+        String v = pair.substring(eq + 1).trim();
+        boolean listValues = v.contains("|") || map.get(k) instanceof ArrayNode
+          || map.valueStream().anyMatch(JsonNode::isArray);
+        if (listValues) {
+          map.set(k, list(v, "\\|"));
+        } else {
+          map.put(k, v);
+        }
+      }
+    } else {
+      node.put(key, value);
+    }
+  }
+
+  private static ArrayNode list(String value, String separator) {
+    ArrayNode array = YAML.createArrayNode();
+    for (String item : value.split(separator)) {
+      if (!item.isBlank()) {
+        array.add(item.trim());
+      }
+    }
+    return array;
+  }
+
+  /** The environment variable that overrides a key, for error messages; null when there is none. */
+  public static String variableFor(String path) {
+    return ENV_OVERRIDES.entrySet().stream().filter(e -> e.getValue().equals(path)).map(Map.Entry::getKey)
+      .findFirst().orElse(null);
   }
 }

@@ -32,8 +32,6 @@ public class JobWorker extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
   private static final String RECORD = "UPDATE jobs SET step = ?, attempts = attempts + 1, last_error = ?, "
     + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
-  private static final long FIRST_RETRY_DELAY_MS = 500;
-  private static final long MAX_RETRY_DELAY_MS = 10_000;
 
   private final Pool pool;
   private final RabbitConfig rabbitConfig;
@@ -108,14 +106,15 @@ public class JobWorker extends VerticleBase {
   }
 
   /**
-   * Backs off before handing a failed job back, so a passing fault (a cloud API hiccup) is not retried into the
-   * dead-letter queue within milliseconds. The quorum queue counts deliveries in {@code x-delivery-count}.
+   * Backs off before handing a failed job back, so a passing fault (a cloud API hiccup, EC2 throttling) is not
+   * retried into the dead-letter queue within milliseconds, and jobs that failed together do not all come back
+   * together ({@link RetryBackoff}). The quorum queue counts deliveries in {@code x-delivery-count}.
    */
   private static long retryDelayMs(RabbitMQMessage msg) {
     Map<String, Object> headers = msg.properties() == null ? null : msg.properties().getHeaders();
     Object count = headers == null ? null : headers.get("x-delivery-count");
     int attempt = count instanceof Number n ? n.intValue() : 0;
-    return Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS << Math.min(attempt, 10));
+    return RetryBackoff.delayMs(attempt, bound -> java.util.concurrent.ThreadLocalRandom.current().nextLong(bound));
   }
 
   private Future<Void> run(Job job) {

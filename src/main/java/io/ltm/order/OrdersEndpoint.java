@@ -1,6 +1,7 @@
 package io.ltm.order;
 
 import io.ltm.account.ApiKeyAuthHandler;
+import io.ltm.config.LtmConfig.MachinesConfig;
 import io.ltm.http.Endpoint;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -12,8 +13,11 @@ public class OrdersEndpoint implements Endpoint {
   private final Pool pool;
   private final OfferRepository offers;
   private final OrderService orders;
+  private final MachinesConfig machines;
 
-  public OrdersEndpoint(Pool pool, OfferRepository offers, OrderService orders) {
+  /** @param machines what each offer's streams run on: configuration, so an operator changes it without code */
+  public OrdersEndpoint(Pool pool, OfferRepository offers, OrderService orders, MachinesConfig machines) {
+    this.machines = machines;
     this.pool = pool;
     this.offers = offers;
     this.orders = orders;
@@ -24,7 +28,8 @@ public class OrdersEndpoint implements Endpoint {
     builder.getRoute("listOffers").addHandler(ctx -> Endpoint.respond(ctx, 200,
       offers.listActive(pool).map(list -> {
         JsonArray items = new JsonArray();
-        list.forEach(o -> items.add(o.toJson()));
+        list.forEach(o -> items.add(o.toJson().put("instanceType", machines.instanceTypesFor(o.id()).get(0))
+          .put("instanceTypes", new JsonArray(machines.instanceTypesFor(o.id())))));
         return new JsonObject().put("items", items);
       })));
 

@@ -7,7 +7,9 @@ import io.ltm.config.LtmConfig.CloudConfig;
 import io.ltm.config.LtmConfig.DevConfig;
 import io.ltm.config.LtmConfig.AgentConfig;
 import io.ltm.config.LtmConfig.CdnConfig;
+import io.ltm.config.LtmConfig.Ec2Config;
 import io.ltm.config.LtmConfig.LimitsConfig;
+import io.ltm.config.LtmConfig.MachinesConfig;
 import io.ltm.config.LtmConfig.HttpConfig;
 import io.ltm.config.LtmConfig.MysqlConfig;
 import io.ltm.config.LtmConfig.RabbitConfig;
@@ -19,9 +21,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -41,11 +45,18 @@ class LtmConfigTest {
     new HttpConfig("0.0.0.0", 8080, "http://127.0.0.1:8080", 65536, 0, 262144),
     new MysqlConfig("127.0.0.1", 3306, "test", "root", "", 8),
     new RabbitConfig("amqp://guest:guest@127.0.0.1:5672", 8, 5),
-    new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast"),
+    new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast", 5, 60),
     new DevConfig("Demo account", "demo@ltm.local"),
     new AgentConfig(10, 5, 60, 30, 24),
     new CdnConfig("", 10, 30),
-    new LimitsConfig(600, 60, 10, 900));
+    new LimitsConfig(600, 60, 10, 900),
+    new Ec2Config("us-east-1", "", "", List.of(), List.of(), "", "", 16, Map.of(), "on-demand"),
+    new MachinesConfig(Map.of("default", List.of("c6i.large", "c5.large"),
+      "hd-abr", List.of("c6i.2xlarge", "c5.2xlarge"), "sd-abr", List.of("c6i.xlarge", "c5.xlarge"),
+      "mobile", List.of("c6i.large", "c5.large")),
+      Map.of("c6i.large", new BigDecimal("0.085"), "c6i.xlarge", new BigDecimal("0.17"),
+        "c6i.2xlarge", new BigDecimal("0.34"), "c5.large", new BigDecimal("0.085"),
+        "c5.xlarge", new BigDecimal("0.17"), "c5.2xlarge", new BigDecimal("0.34"))));
 
   @Test
   void emptyEnvironmentGivesTheDefaultsOfLtmYaml() {
@@ -96,14 +107,29 @@ class LtmConfigTest {
     JsonNode defaults = JSON.valueToTree(DEFAULTS);
     JsonNode current = at(defaults, path);
     assertThat(current.isMissingNode()).as("%s names a key that the config does not have", path).isFalse();
-    String value = current.isNumber() ? String.valueOf(current.asLong() + 4242) : "from-" + name;
+    String value = current.isNumber() ? String.valueOf(current.asLong() + 4242)
+      : current.isArray() ? "from-" + name + ",second"
+      : current.isObject() ? "from-" + name + "=" + (path.equals("machines.hourlyPrices") ? "1.5" : "x")
+      : "from-" + name;
 
     JsonNode loaded = JSON.valueToTree(LtmConfig.load(Map.of(name, value)));
 
     ObjectNode expected = defaults.deepCopy();
     String[] parts = path.split("\\.");
     ObjectNode section = (ObjectNode) expected.get(parts[0]);
-    if (current.isInt()) {
+    if (current.isArray()) {
+      section.putArray(parts[1]).add("from-" + name).add("second");
+    } else if (current.isObject()) {
+      // A map variable lays its pairs over the default map: the defaults stay, the named key is added.
+      ObjectNode map = (ObjectNode) section.get(parts[1]);
+      if (path.equals("machines.hourlyPrices")) {
+        map.put("from-" + name, new BigDecimal("1.5"));
+      } else if (path.equals("machines.instanceTypes")) {
+        map.putArray("from-" + name).add("x");
+      } else {
+        map.put("from-" + name, "x");
+      }
+    } else if (current.isInt()) {
       section.put(parts[1], Integer.parseInt(value));
     } else if (current.isLong()) {
       section.put(parts[1], Long.parseLong(value));
@@ -166,11 +192,11 @@ class LtmConfigTest {
       new HttpConfig("127.0.0.2", 18080, "https://ltm.example", 1024, 0, 262144),
       new MysqlConfig("db", 3307, "ltm", "ltm", "pw", 4),
       new RabbitConfig("amqp://mq:5672", 2, 3),
-      new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster"),
+      new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster", 5, 60),
       new DevConfig("Nobody", "nobody@example.com"),
       new AgentConfig(10, 5, 60, 30, 24),
       new CdnConfig("", 10, 30),
-      new LimitsConfig(600, 60, 10, 900)));
+      new LimitsConfig(600, 60, 10, 900), DEFAULTS.ec2(), DEFAULTS.machines()));
   }
 
   @Test

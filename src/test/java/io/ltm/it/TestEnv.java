@@ -41,7 +41,15 @@ final class TestEnv {
   }
 
   /** As {@link #config()}, with some variables set otherwise (a test that needs a broken part, say). */
-  static synchronized LtmConfig config(Map<String, String> overrides) throws Exception {
+  static LtmConfig config(Map<String, String> overrides) throws Exception {
+    return LtmConfig.load(environment(overrides));
+  }
+
+  /**
+   * The variables {@link #config(Map)} reads, for a test that starts an {@code ltm} process of its own with the
+   * same database, vhost and tag (a worker it can kill).
+   */
+  static synchronized Map<String, String> environment(Map<String, String> overrides) throws Exception {
     if (base == null) {
       base = prepareServices();
     }
@@ -60,6 +68,8 @@ final class TestEnv {
     env.put("LTM_HEALTH_EVENT_SECONDS", "1");
     // Ten heartbeats (10 s) is the fence then, not the production floor of 30 s.
     env.put("LTM_FENCE_MIN_SECONDS", "3");
+    env.put("LTM_RECONCILE_SECONDS", "1");
+    env.put("LTM_ORPHAN_GRACE_SECONDS", "3");
     // CDN secrets encrypted with a key of this JVM's own: a test never depends on a key kept anywhere.
     env.put("LTM_CDN_SECRET_KEY", CDN_KEY);
     String jar = System.getProperty("ltm.agent.classpath");
@@ -67,7 +77,7 @@ final class TestEnv {
       throw new IllegalStateException(jar + " is missing: run the ITs through `mvn verify`, which packages it first");
     }
     env.putAll(overrides);
-    return LtmConfig.load(env);
+    return env;
   }
 
   private static Map<String, String> prepareServices() throws Exception {
