@@ -81,9 +81,12 @@ public class FleetSim {
     }
     List<Future<?>> rows = new ArrayList<>();
     for (Agent a : agents) {
-      rows.add(db.preparedQuery("INSERT INTO machines (id, stream_id, account_id, generation, provider, state, "
-        + "bootstrap_token) SELECT ?, id, account_id, generation, 'bench', 'RUNNING', ? FROM streams WHERE id = ?")
-        .execute(Tuple.of(a.machineId, a.bootstrap, a.streamId)));
+      rows.add(db.preparedQuery("INSERT INTO machines (id, stream_id, account_id, generation, provider, state) "
+        + "SELECT ?, id, account_id, generation, 'bench', 'RUNNING' FROM streams WHERE id = ?")
+        .execute(Tuple.of(a.machineId, a.streamId))
+        // Only the token's hash is stored, as Provisioning does.
+        .compose(v -> db.preparedQuery("INSERT INTO machine_bootstrap_tokens (machine_id, token_hash) VALUES (?, SHA2(?, 256))")
+          .execute(Tuple.of(a.machineId, a.bootstrap))));
     }
     Future.all(rows).await();
     // hello, READY, LIVE: the real calls, a few at a time.

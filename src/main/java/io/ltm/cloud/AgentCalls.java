@@ -73,9 +73,10 @@ public class AgentCalls {
     // A machine never changes account: read unlocked, it names the account row to lock first.
     return machines.find(pool, machineId).compose(found -> found == null
         ? Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"))
-        : Transactions.inAccount(pool, found.accountId(), conn -> machines.lock(conn, machineId).compose(m -> {
-          if (m == null || m.bootstrapToken() == null || bootstrapToken == null
-            || !Ids.sameHash(m.bootstrapToken(), bootstrapToken)) {
+        : Transactions.inAccount(pool, found.accountId(), conn -> machines.lock(conn, machineId).compose(m -> m == null
+          ? Future.<Pipeline>failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"))
+          : machines.bootstrapTokenHashes(conn, machineId).compose(hashes -> {
+          if (bootstrapToken == null || !anyMatches(hashes, Ids.sha256(bootstrapToken))) {
             return Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"));
           }
           return streams.lock(conn, m.streamId()).compose(s -> {
@@ -102,8 +103,17 @@ public class AgentCalls {
                     choice.failback(), config.cdn().failoverSeconds(), config.cdn().failbackSeconds(), targets))));
               });
           });
-        })))
+        }))))
       .onSuccess(v -> wakeRelay());
+  }
+
+  /** Compares the presented token's hash with every stored one, each in constant time, and all of them. */
+  private static boolean anyMatches(List<String> hashes, String presented) {
+    boolean match = false;
+    for (String hash : hashes) {
+      match |= Ids.sameHash(hash, presented);
+    }
+    return match;
   }
 
   /** Walks the machine forward to ASSIGNED whatever launch step it was recorded at, and swaps the tokens. */

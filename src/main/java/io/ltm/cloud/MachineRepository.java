@@ -18,8 +18,11 @@ import java.util.List;
 
 /** SQL for machines; every state change is checked by {@link MachineLifecycle} and recorded as an event. */
 public class MachineRepository {
-  private static final String INSERT = "INSERT INTO machines (id, stream_id, account_id, generation, provider, state, "
-    + "bootstrap_token) VALUES (?, ?, ?, ?, ?, 'REQUESTED', ?)";
+  private static final String INSERT = "INSERT INTO machines (id, stream_id, account_id, generation, provider, state) "
+    + "VALUES (?, ?, ?, ?, ?, 'REQUESTED')";
+  private static final String ADD_BOOTSTRAP = "INSERT INTO machine_bootstrap_tokens (machine_id, token_hash) VALUES (?, ?)";
+  private static final String BOOTSTRAP_HASHES = "SELECT token_hash FROM machine_bootstrap_tokens WHERE machine_id = ?";
+  private static final String SPEND_BOOTSTRAP = "DELETE FROM machine_bootstrap_tokens WHERE machine_id = ?";
   private static final String BY_START = "SELECT " + Machine.COLUMNS + " FROM machines WHERE stream_id = ? AND generation = ?";
   private static final String LOCK = "SELECT " + Machine.COLUMNS + " FROM machines WHERE id = ? FOR UPDATE";
   private static final String BY_ID = "SELECT " + Machine.COLUMNS + " FROM machines WHERE id = ?";
@@ -41,7 +44,7 @@ public class MachineRepository {
     + "AND COALESCE(last_heartbeat_at, updated_at) < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) "
     + "OR (state IN ('REQUESTED', 'PENDING') AND updated_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)";
 
-  private static final String REGISTER = "UPDATE machines SET bootstrap_token = NULL, agent_token_hash = ?, "
+  private static final String REGISTER = "UPDATE machines SET agent_token_hash = ?, "
     + "last_heartbeat_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
   private static final String HEARTBEAT = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), progress = ? "
     + "WHERE id = ?";
@@ -57,7 +60,7 @@ public class MachineRepository {
    * stream's state and owner, and the stream keys valid now.
    */
   private static final String HEARTBEAT_VIEW = "SELECT m.id, m.stream_id, m.account_id, m.generation, m.provider, "
-    + "m.provider_ref, m.state, m.bootstrap_token, m.agent_token_hash, "
+    + "m.provider_ref, m.state, m.agent_token_hash, "
     + "(m.last_health_at IS NULL OR m.last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) AS health_due, "
     + "s.state AS stream_state, s.machine_id AS stream_machine_id, s.stream_key, "
     + "IF(i.previous_key_until > CURRENT_TIMESTAMP(3), i.previous_key, NULL) AS previous_key, "
@@ -72,7 +75,7 @@ public class MachineRepository {
 
   public Future<Machine> insert(SqlConnection conn, Machine m) {
     return conn.preparedQuery(INSERT)
-      .execute(Tuple.of(m.id(), m.streamId(), m.accountId(), m.generation(), m.provider(), m.bootstrapToken()))
+      .execute(Tuple.of(m.id(), m.streamId(), m.accountId(), m.generation(), m.provider()))
       .map(m);
   }
 
@@ -124,9 +127,27 @@ public class MachineRepository {
     });
   }
 
-  /** The bootstrap token is spent; from now on the agent proves itself with the agent token (kept hashed). */
+  /** The bootstrap tokens are spent; from now on the agent proves itself with the agent token (kept hashed). */
   public Future<Void> register(SqlConnection conn, String id, String agentTokenHash) {
-    return conn.preparedQuery(REGISTER).execute(Tuple.of(agentTokenHash, id)).mapEmpty();
+    return conn.preparedQuery(REGISTER).execute(Tuple.of(agentTokenHash, id))
+      .compose(v -> conn.preparedQuery(SPEND_BOOTSTRAP).execute(Tuple.of(id))).mapEmpty();
+  }
+
+  /**
+   * Records the hash of a bootstrap token about to be handed to a launch. Earlier ones stay valid: the instance an
+   * earlier attempt launched (and this one may adopt) carries its own token.
+   */
+  public Future<Void> addBootstrapToken(SqlConnection conn, String id, String tokenHash) {
+    return conn.preparedQuery(ADD_BOOTSTRAP).execute(Tuple.of(id, tokenHash)).mapEmpty();
+  }
+
+  /** The hashes of the bootstrap tokens a machine may still present at hello (none once it has called home). */
+  public Future<List<String>> bootstrapTokenHashes(SqlClient client, String id) {
+    return client.preparedQuery(BOOTSTRAP_HASHES).execute(Tuple.of(id)).map(rows -> {
+      List<String> hashes = new ArrayList<>();
+      rows.forEach(r -> hashes.add(r.getString("token_hash")));
+      return hashes;
+    });
   }
 
   public Future<HeartbeatView> heartbeatView(SqlClient client, String id, int healthEventSeconds) {
@@ -166,6 +187,9 @@ public class MachineRepository {
       return Future.succeededFuture(false);
     }
     return conn.preparedQuery(UPDATE_STATE).execute(Tuple.of(to.name(), reason, locked.id()))
+      // A machine that ends never calls home: its bootstrap tokens are worth nothing, so nothing of them is kept.
+      .compose(v -> to == MachineState.TERMINATED
+        ? conn.preparedQuery(SPEND_BOOTSTRAP).execute(Tuple.of(locked.id())).mapEmpty() : Future.succeededFuture())
       .compose(v -> EventLog.append(conn, locked.accountId(), EventTypes.MACHINE_STATE, locked.streamId(),
         new JsonObject().put("machineId", locked.id()).put("state", to.name()).put("previous", locked.state().name())
           .put("detail", reason == null ? new JsonObject() : new JsonObject().put("reason", reason))))

@@ -57,25 +57,30 @@ public class Provisioning {
       if (!isCurrentStart(s, job)) {
         return Future.succeededFuture(null);
       }
+      // Only the token's hash is stored. A redelivered job cannot read back the token of the attempt before it, so
+      // every attempt brings a fresh one, recorded before the launch that carries it; an instance the provider
+      // adopts instead keeps the token it was launched with, whose hash is still there.
+      String bootstrapToken = Ids.random(40);
       return machines.findByStart(conn, s.id(), job.generation()).compose(existing -> existing != null
         ? Future.succeededFuture(existing)
         : machines.insert(conn, new Machine(Ids.newId("mch"), s.id(), s.accountId(), job.generation(), provider.name(),
-          null, MachineState.REQUESTED, Ids.random(40), null)))
-        .map(m -> new Object[] {m, machineTypes.instanceTypesFor(s.offerId())});
+          null, MachineState.REQUESTED, null)))
+        .compose(m -> machines.addBootstrapToken(conn, m.id(), Ids.sha256(bootstrapToken))
+          .map(v -> new Object[] {m, machineTypes.instanceTypesFor(s.offerId()), bootstrapToken}));
     })).compose(found -> {
       if (found == null) {
         return Future.succeededFuture();
       }
       Machine machine = (Machine) found[0];
       @SuppressWarnings("unchecked") List<String> types = (List<String>) found[1];
-      return launch(job, machine, types).recover(err -> err instanceof LaunchRefusedException refused
+      return launch(job, machine, types, (String) found[2]).recover(err -> err instanceof LaunchRefusedException refused
         ? refused(job, machine, refused) : Future.failedFuture(err));
     });
   }
 
-  private Future<Void> launch(Job job, Machine machine, List<String> instanceTypes) {
+  private Future<Void> launch(Job job, Machine machine, List<String> instanceTypes, String bootstrapToken) {
     CloudProvider.LaunchRequest request = new CloudProvider.LaunchRequest(machine.id(), machine.streamId(),
-      machine.accountId(), machine.generation(), machine.bootstrapToken(), instanceTypes);
+      machine.accountId(), machine.generation(), bootstrapToken, instanceTypes);
     long began = System.nanoTime();
     return provider.launch(request)
       .andThen(ar -> Meters.timer("ltm_machine_launch", "cloud provider launch calls, by provider and outcome",

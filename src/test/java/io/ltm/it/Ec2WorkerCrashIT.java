@@ -90,9 +90,15 @@ class Ec2WorkerCrashIT extends LtmTestBase {
       second = worker("second");
       String adopted = Await.until("the new worker to record the instance", Duration.ofSeconds(90),
         () -> Ec2StreamIT.machineRowOf(ltm, machineId).getString("provider_ref"));
+      // Each attempt launched with a fresh bootstrap token, only its hash stored; the instance carries the first
+      // attempt's, which must still be good for its hello.
+      assertThat(count("SELECT COUNT(*) FROM machine_bootstrap_tokens WHERE machine_id = '" + machineId + "'"))
+        .isEqualTo(2);
       // Only now does the instance "boot": the adoption above is the worker's doing, not the agent's hello.
       runner = new InstanceRunner(ec2, config.cloud().env());
       Ec2StreamIT.awaitLive(api, id, runner);
+      assertThat(count("SELECT COUNT(*) FROM machine_bootstrap_tokens WHERE machine_id = '" + machineId + "'"))
+        .as("spent at hello").isZero();
 
       List<Instance> tagged = taggedWith(machineId);
       assertThat(tagged).as("one instance for the machine, adopted after the crash").hasSize(1);
