@@ -36,7 +36,27 @@ final class FfmpegProcess {
   /** Handlers run on {@code context}, one line at a time, in order per stream. */
   static Future<FfmpegProcess> start(Vertx vertx, Context context, List<String> command, Handler<String> stdout,
                                      Handler<String> stderr) {
-    return vertx.executeBlocking(() -> new ProcessBuilder(command).start(), false).map(process -> {
+    return start(vertx, context, command, null, stdout, stderr);
+  }
+
+  /**
+   * @param stdin what ffmpeg reads on its stdin (a few hundred bytes: the pipe takes them at once), then end of
+   *              file; null: nothing. How a secret reaches ffmpeg without being on its command line.
+   */
+  static Future<FfmpegProcess> start(Vertx vertx, Context context, List<String> command, String stdin,
+                                     Handler<String> stdout, Handler<String> stderr) {
+    return vertx.executeBlocking(() -> {
+      Process started = new ProcessBuilder(command).start();
+      if (stdin != null) {
+        try {
+          started.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+          started.getOutputStream().flush();
+        } catch (IOException e) {
+          // ffmpeg died at once; its exit and stderr say why.
+        }
+      }
+      return started;
+    }, false).map(process -> {
       closeQuietly(process);
       Future<Void> outDone = drain(context, process.getInputStream(), stdout, "ffmpeg-stdout-" + process.pid());
       Future<Void> errDone = drain(context, process.getErrorStream(), stderr, "ffmpeg-stderr-" + process.pid());
