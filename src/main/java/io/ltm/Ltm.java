@@ -138,7 +138,7 @@ public final class Ltm {
         new EventsEndpoint(pool),
         new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
       apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys, sessions), endpoints, bridge,
-        agentCalls::addRoutes, readiness());
+        (router, contract) -> agentCalls.addRoutes(router, contract, vertx), readiness());
       return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()));
     })
       .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))

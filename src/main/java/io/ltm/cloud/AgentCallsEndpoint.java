@@ -4,10 +4,17 @@ import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.common.ApiException;
 import io.ltm.common.JsonInput;
 import io.ltm.http.Endpoint;
+import io.ltm.http.RequestGuard;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.RequestValidator;
 
 /**
  * The HTTP side of docs/agent-protocol.md: {@code /internal/agents/{machineId}/…}. Each handler reads the
@@ -20,14 +27,34 @@ public class AgentCallsEndpoint {
     this.calls = calls;
   }
 
-  public void addRoutes(Router router) {
+  /**
+   * Binds the calls to {@code agent-api.yaml}: each request is validated against its operation there (types,
+   * ranges, required fields) before a handler reads it, and a mistake is a 400 naming the field, as on the API.
+   */
+  public void addRoutes(Router router, OpenAPIContract contract, Vertx vertx) {
     String base = "/internal/agents/:machineId/";
-    router.post(base + "*").handler(BodyHandler.create().setBodyLimit(16 * 1024));
-    router.post(base + "hello").handler(this::hello);
-    router.post(base + "status").handler(this::status);
-    router.post(base + "heartbeat").handler(this::heartbeat);
-    router.post(base + "thumbnail").handler(this::thumbnail);
-    router.post(base + "cdn").handler(this::cdnSwitch);
+    RequestValidator validator = RequestValidator.create(vertx, contract);
+    // The API's checks of media type (JSON or nothing) come first, then the body is read (16 KiB at most).
+    router.post(base + "*").handler(RequestGuard::checkApiRequest);
+    router.post(base + "*").handler(BodyHandler.create().setBodyLimit(16 * 1024).setHandleFileUploads(false));
+    router.post(base + "*").handler(RequestGuard::checkJsonBody);
+    router.post(base + "hello").handler(validated(contract, validator, "agentHello", this::hello));
+    router.post(base + "status").handler(validated(contract, validator, "agentStatus", this::status));
+    router.post(base + "heartbeat").handler(validated(contract, validator, "agentHeartbeat", this::heartbeat));
+    router.post(base + "thumbnail").handler(validated(contract, validator, "agentThumbnail", this::thumbnail));
+    router.post(base + "cdn").handler(validated(contract, validator, "agentCdnSwitch", this::cdnSwitch));
+  }
+
+  private static Handler<RoutingContext> validated(OpenAPIContract contract, RequestValidator validator,
+                                                   String operationId, Handler<RoutingContext> handler) {
+    Operation operation = contract.operation(operationId);
+    if (operation == null) {
+      throw new IllegalStateException("agent-api.yaml has no operation " + operationId);
+    }
+    return ctx -> RequestExtractor.withBodyHandler().extractValidatableRequest(ctx, operation)
+        .compose(request -> validator.validate(request, operationId))
+        .onSuccess(ok -> handler.handle(ctx))
+        .onFailure(ctx::fail);
   }
 
   private void hello(RoutingContext ctx) {
@@ -37,7 +64,7 @@ public class AgentCallsEndpoint {
   private void status(RoutingContext ctx) {
     JsonObject body = body(ctx);
     Endpoint.respond(ctx, 200, calls.status(machineId(ctx), token(ctx), body.getString("state"),
-      body.getString("previewUrl"), body.getString("ingestUrl"), body.getString("reason"),
+      body.getString("previewUrl"), body.getString("ingestUrl"), clip(body.getString("reason")),
       body.getString("playbackUrl"), body.getString("activeCdn")).map(v -> (JsonObject) null));
   }
 
@@ -67,6 +94,11 @@ public class AgentCallsEndpoint {
     }
     Endpoint.respond(ctx, 200, calls.thumbnail(machineId(ctx), token(ctx), url, JsonInput.intOr(body, "version", "version", 0, 0, Integer.MAX_VALUE))
       .map(v -> (JsonObject) null));
+  }
+
+  /** A reason is shown to the customer and stored in 1000 characters: ffmpeg's last line can be longer. */
+  private static String clip(String reason) {
+    return reason == null || reason.length() <= 900 ? reason : reason.substring(0, 900) + "…";
   }
 
   private static String machineId(RoutingContext ctx) {

@@ -22,7 +22,7 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * The HTTP face of a server node: the contract-first API under {@code /api/v1}, the SockJS event bridge, the
@@ -31,17 +31,19 @@ import java.util.function.Consumer;
 public class ApiServer extends VerticleBase {
   private static final String API = "/api/v1/";
   private static final String CONTRACT = "openapi.yaml";
+  /** The agents' calls under /internal/agents, validated like the API. */
+  private static final String AGENT_CONTRACT = "agent-api.yaml";
 
   private final LtmConfig config;
   private final ApiKeyAuthHandler auth;
   private final List<Endpoint> endpoints;
   private final EventBridge bridge;
-  private final Consumer<Router> internalRoutes;
+  private final BiConsumer<Router, OpenAPIContract> internalRoutes;
   private final HealthChecks readiness;
   private HttpServer server;
 
   public ApiServer(LtmConfig config, ApiKeyAuthHandler auth, List<Endpoint> endpoints, EventBridge bridge,
-                   Consumer<Router> internalRoutes, HealthChecks readiness) {
+                   BiConsumer<Router, OpenAPIContract> internalRoutes, HealthChecks readiness) {
     this.config = config;
     this.auth = auth;
     this.endpoints = endpoints;
@@ -52,8 +54,9 @@ public class ApiServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
-      Router router = router(contract);
+    return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> OpenAPIContract.from(vertx, AGENT_CONTRACT)
+      .compose(agentContract -> {
+      Router router = router(contract, agentContract);
       HttpServerOptions options = new HttpServerOptions()
         .setMaxInitialLineLength(FailureHandler.MAX_URL_CHARS)
         .setMaxHeaderSize(FailureHandler.MAX_HEADER_BYTES);
@@ -64,7 +67,7 @@ public class ApiServer extends VerticleBase {
       return server.requestHandler(router)
         .invalidRequestHandler(FailureHandler::invalidRequest)
         .listen(config.http().port(), config.http().host());
-    });
+    }));
   }
 
   /** The port actually bound (tests ask for port 0). */
@@ -72,13 +75,14 @@ public class ApiServer extends VerticleBase {
     return server.actualPort();
   }
 
-  private Router router(OpenAPIContract contract) {
+  private Router router(OpenAPIContract contract, OpenAPIContract agentContract) {
     RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
     BodyHandler body = BodyHandler.create().setBodyLimit(config.http().maxBodyBytes()).setHandleFileUploads(false);
     // Order matters: malformed URLs and media types are refused before a body is read or a key looked up.
     builder.rootHandler(RequestGuard::checkEscapes);
     builder.rootHandler(onlyApi(RequestGuard::checkApiRequest));
     builder.rootHandler(onlyApi(body));
+    builder.rootHandler(onlyApi(RequestGuard::checkJsonBody));
     builder.rootHandler(onlyApi(ctx -> {
       // Signing in is the one API call made before there is a key or a session.
       if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST
@@ -104,7 +108,7 @@ public class ApiServer extends VerticleBase {
     router.route(API + "*").handler(ctx -> ctx.fail(new ApiException(404, "not_found",
       "no such API route: " + ctx.request().method() + " " + ctx.request().path(), null, null)));
     router.route(API + "*").failureHandler(failures);
-    internalRoutes.accept(router);
+    internalRoutes.accept(router, agentContract);
     router.route("/internal/*").failureHandler(failures);
 
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP")));
