@@ -4,7 +4,8 @@ which runs on exit, on an exception and on SIGTERM/SIGINT."""
 import atexit, hashlib, json, os, secrets, shutil, signal, socket, subprocess, sys, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-JAR = os.path.join(ROOT, "target", "ltm.jar")
+# BENCH_LTM_JAR: measure another build of LTM (an optimisation's before and after, run back to back).
+JAR = os.environ.get("BENCH_LTM_JAR") or os.path.join(ROOT, "target", "ltm.jar")
 BENCH_CLASSES = os.path.join(ROOT, "target", "bench-classes")
 
 
@@ -27,6 +28,59 @@ def load():
     with open("/proc/loadavg") as f:
         one, five, fifteen = f.read().split()[:3]
     return f"load average {one}, {five}, {fifteen} on {os.cpu_count()} cores"
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system, all threads) a process has used so far. Per request, it is a figure the other
+    helpers' load barely moves, unlike requests per second."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Jfr:
+    """A Flight Recorder recording of a running JVM between start() and stop() (jcmd), so it covers exactly the
+    phase measured."""
+
+    def __init__(self, pid, path):
+        self.pid, self.path = pid, path
+
+    def start(self):
+        subprocess.run(["jcmd", str(self.pid), "JFR.start", "name=bench", "settings=profile"], check=True,
+                       capture_output=True)
+
+    def stop(self):
+        subprocess.run(["jcmd", str(self.pid), "JFR.stop", "name=bench", f"filename={self.path}"], check=True,
+                       capture_output=True)
+        return self.path
+
+
+def jfr_top(path, n=25):
+    """The recording's execution samples: the hottest top frames, and the LTM methods most often on the stack.
+    `jfr print` writes each sample as `jdk.ExecutionSample {`, then `stackTrace = [`, one frame a line
+    (`pkg.Class.method(args) line: N`, `...` when cut), and `]`."""
+    out = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", "--stack-depth", "64", path],
+                         capture_output=True, text=True).stdout
+    top, ours, samples, in_stack = {}, {}, 0, False
+    frames = []
+    for line in out.splitlines() + ["jdk.ExecutionSample {"]:
+        s = line.strip()
+        if s.startswith("jdk.ExecutionSample"):
+            if frames:
+                samples += 1
+                top[frames[0]] = top.get(frames[0], 0) + 1
+                for f in set(frames):
+                    if f.startswith("io.ltm."):
+                        ours[f] = ours.get(f, 0) + 1
+            frames, in_stack = [], False
+        elif s.startswith("stackTrace = ["):
+            in_stack = True
+        elif in_stack and s == "]":
+            in_stack = False
+        elif in_stack and s and s != "...":
+            frames.append(s.split(" line:")[0].strip())
+    fmt = lambda d: [f"{100.0 * c / max(1, samples):5.1f} %  {f}" for f, c in sorted(d.items(), key=lambda x: -x[1])[:n]]
+    return samples, fmt(top), fmt(ours)
 
 
 def pct(values, p):
@@ -149,9 +203,13 @@ class Bench:
         env = {"LTM_HTTP_PORT": str(port), "LTM_HTTP_HOST": "127.0.0.1", "LTM_PUBLIC_URL": f"http://127.0.0.1:{port}",
                "LTM_MYSQL_DATABASE": self.database,
                "LTM_RABBITMQ_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
-               "LTM_ENV": f"bench-{self.name}", "LTM_AGENT_WORK_DIR": os.path.join(self.workdir, "agents")}
+               "LTM_ENV": f"bench-{self.name}", "LTM_AGENT_WORK_DIR": os.path.join(self.workdir, "agents"),
+               # No per-key rate limit: a bench's few keys make thousands of requests a minute, and 429s answered
+               # in microseconds would pass for throughput.
+               "LTM_API_RATE_LIMIT": "0"}
         env.update(extra_env or {})
         proc = self.start("ltm", ["java", f"-Xmx{heap}", *self.jvm(), *jvm_args, "-jar", JAR, role], env)
+        self.ltm_pid = proc.pid
         self.vhost_ready()
         wait_http(f"http://127.0.0.1:{port}/ready", 120, self.workdir, proc)
         return f"http://127.0.0.1:{port}"
