@@ -4,17 +4,14 @@ import io.ltm.account.ApiKeyAuthHandler;
 import io.ltm.common.ApiException;
 import io.ltm.common.JsonInput;
 import io.ltm.http.Endpoint;
+import io.ltm.http.ContractValidation;
 import io.ltm.http.RequestGuard;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.openapi.contract.OpenAPIContract;
-import io.vertx.openapi.contract.Operation;
-import io.vertx.openapi.validation.RequestValidator;
 
 /**
  * The HTTP side of docs/agent-protocol.md: {@code /internal/agents/{machineId}/…}. Each handler reads the
@@ -33,28 +30,17 @@ public class AgentCallsEndpoint {
    */
   public void addRoutes(Router router, OpenAPIContract contract, Vertx vertx) {
     String base = "/internal/agents/:machineId/";
-    RequestValidator validator = RequestValidator.create(vertx, contract);
     // The API's checks of media type (JSON or nothing) come first, then the body is read (16 KiB at most).
     router.post(base + "*").handler(RequestGuard::checkApiRequest);
     router.post(base + "*").handler(BodyHandler.create().setBodyLimit(16 * 1024).setHandleFileUploads(false));
     router.post(base + "*").handler(RequestGuard::checkJsonBody);
-    router.post(base + "hello").handler(validated(contract, validator, "agentHello", this::hello));
-    router.post(base + "status").handler(validated(contract, validator, "agentStatus", this::status));
-    router.post(base + "heartbeat").handler(validated(contract, validator, "agentHeartbeat", this::heartbeat));
-    router.post(base + "thumbnail").handler(validated(contract, validator, "agentThumbnail", this::thumbnail));
-    router.post(base + "cdn").handler(validated(contract, validator, "agentCdnSwitch", this::cdnSwitch));
-  }
-
-  private static Handler<RoutingContext> validated(OpenAPIContract contract, RequestValidator validator,
-                                                   String operationId, Handler<RoutingContext> handler) {
-    Operation operation = contract.operation(operationId);
-    if (operation == null) {
-      throw new IllegalStateException("agent-api.yaml has no operation " + operationId);
-    }
-    return ctx -> RequestExtractor.withBodyHandler().extractValidatableRequest(ctx, operation)
-        .compose(request -> validator.validate(request, operationId))
-        .onSuccess(ok -> handler.handle(ctx))
-        .onFailure(ctx::fail);
+    router.post(base + "hello").handler(ContractValidation.validating(vertx, contract, "agentHello", this::hello));
+    router.post(base + "status").handler(ContractValidation.validating(vertx, contract, "agentStatus", this::status));
+    router.post(base + "heartbeat").handler(ContractValidation.validating(vertx, contract, "agentHeartbeat",
+      this::heartbeat));
+    router.post(base + "thumbnail").handler(ContractValidation.validating(vertx, contract, "agentThumbnail",
+      this::thumbnail));
+    router.post(base + "cdn").handler(ContractValidation.validating(vertx, contract, "agentCdnSwitch", this::cdnSwitch));
   }
 
   private void hello(RoutingContext ctx) {

@@ -56,7 +56,8 @@ public class ApiServer extends VerticleBase {
   public Future<?> start() {
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> OpenAPIContract.from(vertx, AGENT_CONTRACT)
       .compose(agentContract -> {
-      Router router = router(contract, agentContract);
+      Router router = router(ContractValidation.cachingValidators(contract),
+        ContractValidation.cachingValidators(agentContract));
       HttpServerOptions options = new HttpServerOptions()
         .setMaxInitialLineLength(FailureHandler.MAX_URL_CHARS)
         .setMaxHeaderSize(FailureHandler.MAX_HEADER_BYTES);
@@ -76,7 +77,9 @@ public class ApiServer extends VerticleBase {
   }
 
   private Router router(OpenAPIContract contract, OpenAPIContract agentContract) {
-    RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+    RequestExtractor extractor = RequestExtractor.withBodyHandler();
+    RouterBuilder builder = RouterBuilder.create(vertx, contract, extractor);
+    ContractValidation.onEventLoop(vertx, builder, contract, extractor);
     BodyHandler body = BodyHandler.create().setBodyLimit(config.http().maxBodyBytes()).setHandleFileUploads(false);
     // Order matters: malformed URLs and media types are refused before a body is read or a key looked up.
     builder.rootHandler(RequestGuard::checkEscapes);
