@@ -43,6 +43,7 @@ public final class AgentVerticle extends VerticleBase {
   private DeliveryManager delivery;
   private long thumbnailTimer = -1;
   private long sampleTimer = -1;
+  private Standby standby;
   private boolean stopping;
   private boolean finishing;
 
@@ -64,6 +65,7 @@ public final class AgentVerticle extends VerticleBase {
     // The DASH muxer, unlike HLS, does not create its folder; an unused empty one costs nothing.
     return vertx.fileSystem().mkdirs(hlsDir.resolve(FfmpegCommand.DASH_DIR).toString())
       .compose(v -> helloWithRetry(System.nanoTime()))
+      .compose(this::pipelineOf)
       .compose(received -> {
         // A cloud machine knows its own public address (the image's start script asks the instance metadata);
         // the server's advertisedHost only fits machines on its own host.
@@ -104,15 +106,29 @@ public final class AgentVerticle extends VerticleBase {
     return shutdown().eventually(() -> web == null ? Future.succeededFuture() : closeWebClient());
   }
 
+  /**
+   * The pipeline hello answered, or, for a warm machine, the one a start hands it later: the agent waits on
+   * standby, ready, until then (ffmpeg is not started before it knows its stream).
+   */
+  private Future<Pipeline> pipelineOf(HomeClient.Hello hello) {
+    if (hello.pipeline() != null) {
+      return Future.succeededFuture(hello.pipeline());
+    }
+    LOG.info("agent {} on standby in its pool", options.machineId());
+    standby = new Standby(vertx, home, hello.standby());
+    return standby.pipeline().onSuccess(p -> LOG.info("agent {} claimed for stream {}", options.machineId(),
+      p.streamId()));
+  }
+
   /** Only connection trouble is worth retrying: a refused token stays refused. */
-  private Future<Pipeline> helloWithRetry(long sinceNanos) {
+  private Future<HomeClient.Hello> helloWithRetry(long sinceNanos) {
     return home.hello(options.bootstrapToken()).recover(err -> {
       boolean hopeless = err instanceof HomeClient.RefusedException || err instanceof IllegalStateException;
       if (hopeless || System.nanoTime() - sinceNanos > TimeUnit.MILLISECONDS.toNanos(HELLO_GIVE_UP_MS)) {
         return Future.failedFuture(err);
       }
       LOG.warn("hello to {} failed ({}); retrying", options.serverUrl(), err.toString());
-      Promise<Pipeline> retry = Promise.promise();
+      Promise<HomeClient.Hello> retry = Promise.promise();
       vertx.setTimer(HELLO_RETRY_MS, id -> helloWithRetry(sinceNanos).onComplete(retry));
       return retry.future();
     });
@@ -166,6 +182,9 @@ public final class AgentVerticle extends VerticleBase {
 
   private Future<?> shutdown() {
     stopping = true;
+    if (standby != null) {
+      standby.stop();
+    }
     for (long timer : new long[] {thumbnailTimer, sampleTimer}) {
       if (timer >= 0) {
         vertx.cancelTimer(timer);

@@ -28,6 +28,9 @@ public final class EventTypes {
   /** Local address that wakes the outbox relay right after a transaction wrote to the outbox. */
   public static final String OUTBOX_WAKEUP = "ltm.internal.outbox.wakeup";
 
+  /** Local: a start claimed a warm machine (body: its id); its held wait answers, and the pool keeper refills. */
+  public static final String WARM_CLAIMED = "ltm.internal.pool.claimed";
+
   private EventTypes() {
   }
 
