@@ -12,21 +12,26 @@ instance runner here plays EC2 + cloud-init, running each instance's user-data a
 deploy/ami/ltm-agent-start). The LTM figure then includes RunInstances, the reconciler seeing the instance run and
 the boot script; the ffmpeg baseline is measured in the same run as before.
 
+Each run measures three starts, interleaved: plain ffmpeg, a **warm** start (the pool of the `mobile` offer's class
+set to one booted agent, waited for) and a **cold** start (the pool set to 0): medians, p90 and the ratios to
+ffmpeg, and for warm starts the time from `POST …/start` to the agent holding its pipeline (`machines.pipeline_at`).
+
 Usage: bench/start-to-live.py [runs] [--provider local|ec2] [--smoke]
 (builds nothing: run `mvn -B -q package -DskipTests` first). Needs the local MariaDB and RabbitMQ
 (scripts/ensure-services). Writes bench/results/start-to-live.md (start-to-live-ec2.md for ec2); `--smoke` is one
 run that writes nothing (CI). Each run has its own database, vhost, port and processes, removed at the end.
 """
-import json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+import json, math, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--provider")]
 PROVIDER = "ec2" if "--provider=ec2" in sys.argv or ("--provider" in sys.argv and
                                                      sys.argv[sys.argv.index("--provider") + 1] == "ec2") else "local"
 SMOKE = "--smoke" in ARGS
 ARGS = [a for a in ARGS if a not in ("local", "ec2", "--smoke")]
-RUNS = 1 if SMOKE else int(ARGS[0]) if ARGS else 5
+RUNS = 1 if SMOKE else int(ARGS[0]) if ARGS else 10
 PORT = None  # chosen free at start
 NAME = f"ltm_bench_{os.getpid()}"
+OPERATOR_TOKEN = f"bench-{os.getpid()}-{time.time()}"
 LOG = f"/tmp/{NAME}.log"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -195,9 +200,11 @@ def main():
     sh("rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     env = dict(os.environ, LTM_HTTP_PORT=str(PORT), LTM_PUBLIC_URL=f"http://127.0.0.1:{PORT}",
                LTM_MYSQL_DATABASE=NAME, LTM_RABBITMQ_URI=f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
-               LTM_ENV=f"bench-{PROVIDER}-{os.getpid()}", LTM_AGENT_WORK_DIR=f"/tmp/{NAME}-agents")
+               LTM_ENV=f"bench-{PROVIDER}-{os.getpid()}", LTM_AGENT_WORK_DIR=f"/tmp/{NAME}-agents",
+               LTM_OPERATOR_TOKEN=OPERATOR_TOKEN)
     peer = ltm = None
     ok = False
+    agents = env["LTM_AGENT_WORK_DIR"]
     try:
         peer = Ec2Peer(env["LTM_ENV"]) if PROVIDER == "ec2" else None
         if peer:
@@ -207,6 +214,14 @@ def main():
         ok = True
     finally:
         if ltm:
+            try:  # a stopped LTM leaves its warm machines running, on purpose: this run's are drained first
+                operator("POST", "pools/drain", {})
+                deadline = time.time() + 30
+                while time.time() < deadline and any(p["idle"] + p["booting"] + p["stopped"]
+                                                     for p in operator("GET", "pools")["pools"]):
+                    time.sleep(0.2)
+            except Exception as e:
+                print("drain:", e, file=sys.stderr)
             ltm.terminate()
             try:
                 ltm.wait(timeout=30)
@@ -216,17 +231,86 @@ def main():
             peer.close()
         subprocess.run(["mariadb", "-uroot", "-e", f"DROP DATABASE IF EXISTS {NAME}"])
         subprocess.run(["rabbitmqctl", "delete_vhost", vhost], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(f"/tmp/{NAME}-agents", ignore_errors=True)
+        reap(agents)
+        shutil.rmtree(agents, ignore_errors=True)
         if ok:  # a failed run keeps its logs to read
             for log in (LOG, f"/tmp/{NAME}-moto.log"):
                 if os.path.exists(log):
                     os.remove(log)
 
 
+def reap(work_dir):
+    """Agents of this run (their command line names its work dir) must not outlive it, whatever happened."""
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if work_dir.encode() in f.read():
+                    os.kill(int(pid), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+
+
 def run_ltm(env):
     log = open(LOG, "w")
     return subprocess.Popen(["java", "-jar", os.path.join(ROOT, "target", "ltm.jar"), "dev"], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
+
+
+def operator(method, path, body=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{PORT}/operator/v1/{path}", method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": f"Bearer {OPERATOR_TOKEN}",
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def pool_of(poolClass):
+    for p in operator("GET", "pools")["pools"]:
+        if p["class"] == poolClass:
+            return p
+    return {"idle": 0, "booting": 0, "stopped": 0}
+
+
+def set_pool(poolClass, size, timeout=180):
+    """A pool of `size` idle machines (0: none, booting ones gone too), waited for before anything is timed."""
+    operator("PUT", f"pools/{poolClass}", {"minIdle": size, "maxIdle": size})
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        p = pool_of(poolClass)
+        if (size and p["idle"] >= size) or (not size and p["idle"] + p["booting"] + p["stopped"] == 0):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"pool {poolClass} never reached {size}")
+
+
+def db_value(sql):
+    out = subprocess.run(["mariadb", "-uroot", "-N", "-B", NAME, "-e", sql], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    return out or None
+
+
+def start_to_live(key, kind):
+    """One start of a fresh `mobile` stream: seconds to LIVE, seconds to the agent holding its pipeline, and how
+    the start was served (its STARTING event's detail.start)."""
+    sid = api(key, "POST", "/api/v1/orders", {"offerId": "mobile"})["streams"][0]["id"]
+    t0 = time.time()
+    api(key, "POST", f"/api/v1/streams/{sid}/start")
+    wait_state(key, sid, "LIVE")
+    live = time.time() - t0
+    served = db_value(f"SELECT start_kind FROM machines WHERE stream_id = '{sid}'") or "cold"
+    pipeline_at = db_value(f"SELECT UNIX_TIMESTAMP(pipeline_at) FROM machines WHERE stream_id = '{sid}'")
+    api(key, "POST", f"/api/v1/streams/{sid}/stop")
+    wait_state(key, sid, "STOPPED")
+    if served != kind:
+        raise RuntimeError(f"a {kind} run was served {served}")
+    return live, (float(pipeline_at) - t0 if pipeline_at and pipeline_at != "NULL" else None)
+
+
+def pct(values, q):
+    """Nearest rank: the value below which q of the runs fall (with 10 runs, p90 is the 9th, p99 the slowest)."""
+    s = sorted(values)
+    return s[max(0, min(len(s) - 1, math.ceil(q * len(s)) - 1))]
 
 
 def measure(ltm):
@@ -241,34 +325,46 @@ def measure(ltm):
         time.sleep(0.1)
     if not key:
         raise RuntimeError("ltm dev did not start; see " + LOG)
-    ltm_times, ffmpeg_times = [], []
+    # The pool a `mobile` start takes from: the offer itself on local, its first instance type on ec2.
+    poolClass = "mobile" if PROVIDER == "local" else "c6i.large"
+    ffmpeg_times, warm_times, cold_times, handed = [], [], [], []
+    # Interleaved, so a change of the machine's load touches all three alike.
     for i in range(RUNS):
         ffmpeg_times.append(ffmpeg_first_segment_seconds())
-        sid = api(key, "POST", "/api/v1/orders", {"offerId": "mobile"})["streams"][0]["id"]
-        t0 = time.time()
-        api(key, "POST", f"/api/v1/streams/{sid}/start")
-        wait_state(key, sid, "LIVE")
-        ltm_times.append(time.time() - t0)
-        api(key, "POST", f"/api/v1/streams/{sid}/stop")
-        wait_state(key, sid, "STOPPED")
-        print(f"run {i + 1}: ltm start->LIVE {ltm_times[-1]:.2f} s, ffmpeg alone {ffmpeg_times[-1]:.2f} s")
-    ltm_med, ff_med = statistics.median(ltm_times), statistics.median(ffmpeg_times)
+        set_pool(poolClass, 1)
+        live, pipeline = start_to_live(key, "warm")
+        warm_times.append(live)
+        if pipeline is not None:
+            handed.append(pipeline)
+        set_pool(poolClass, 0)
+        cold_times.append(start_to_live(key, "cold")[0])
+        print(f"run {i + 1}: ffmpeg alone {ffmpeg_times[-1]:.2f} s, warm start->LIVE {warm_times[-1]:.2f} s "
+              f"(pipeline after {handed[-1] * 1000 if handed else float('nan'):.0f} ms), cold {cold_times[-1]:.2f} s")
+    ff = statistics.median(ffmpeg_times)
     load = open("/proc/loadavg").read().split()[:3]
     command = f"bench/start-to-live.py {RUNS}" + (" --provider ec2" if PROVIDER == "ec2" else "")
-    what = ("LTM on the ec2 provider (moto_server EC2 API, user-data booted by the instance runner)"
-            if PROVIDER == "ec2" else "LTM")
+    where = " on the ec2 provider (moto_server EC2 API, user-data booted by the instance runner)" if PROVIDER == "ec2" else ""
+
+    def row(what, times):
+        return (f"| {what} | {statistics.median(times):.2f} s | {pct(times, 0.9):.2f} s | "
+                f"{statistics.median(times) / ff:.2f}× | {', '.join(f'{t:.2f}' for t in times)} |\n")
     report = (f"# Start to live{' on ec2' if PROVIDER == 'ec2' else ''}\n\nCommand: `{command}` on "
               f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, load average {' '.join(load)} at the end "
-              f"(others were working on this machine: figures are noisy).\n\n"
-              f"| what | median of {RUNS} | runs (s) |\n| --- | --- | --- |\n"
-              f"| baseline: ffmpeg alone, start to first segment of every rendition | {ff_med:.2f} s | "
-              f"{', '.join(f'{t:.2f}' for t in ffmpeg_times)} |\n"
-              f"| {what}: `POST …/start` to stream LIVE (same ladder, preview playable) | {ltm_med:.2f} s | "
-              f"{', '.join(f'{t:.2f}' for t in ltm_times)} |\n\n"
-              f"**Ratio LTM / ffmpeg alone: {ltm_med / ff_med:.2f}×** — LTM adds "
-              f"{ltm_med - ff_med:.2f} s to what ffmpeg itself needs.\n")
+              f"(others were working on this machine: figures are noisy). Warm, cold and ffmpeg runs interleaved.\n\n"
+              f"| what | median of {RUNS} | p90 | ratio to ffmpeg (medians) | runs (s) |\n| --- | --- | --- | --- | --- |\n"
+              + row("baseline: ffmpeg alone (same ladder and HLS settings), start to first segment of every rendition",
+                    ffmpeg_times)
+              + row(f"LTM{where}, **warm** start (a booted agent from a pool of 1): `POST …/start` to LIVE", warm_times)
+              + row(f"LTM{where}, **cold** start (pool of 0, a machine launched): `POST …/start` to LIVE", cold_times)
+              + (f"\n`POST …/start` to the warm agent holding its pipeline (the machine's `pipeline_at`): "
+                 f"median {statistics.median(handed) * 1000:.0f} ms, p90 {pct(handed, 0.9) * 1000:.0f} ms, "
+                 f"p99 {pct(handed, 0.99) * 1000:.0f} ms over {len(handed)} warm starts.\n" if handed else "")
+              + f"\n**Warm / ffmpeg alone: {statistics.median(warm_times) / ff:.2f}×**; cold / ffmpeg alone: "
+                f"{statistics.median(cold_times) / ff:.2f}× (LTM adds {statistics.median(warm_times) - ff:.2f} s warm, "
+                f"{statistics.median(cold_times) - ff:.2f} s cold, to what ffmpeg itself needs).\n")
     if SMOKE:
-        print(f"smoke: start->LIVE {ltm_med:.2f} s on {PROVIDER} (no results written)")
+        print(f"smoke: start->LIVE warm {warm_times[0]:.2f} s, cold {cold_times[0]:.2f} s on {PROVIDER} "
+              f"(no results written)")
         return
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
     name = "start-to-live-ec2.md" if PROVIDER == "ec2" else "start-to-live.md"

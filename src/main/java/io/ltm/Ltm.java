@@ -25,7 +25,6 @@ import io.ltm.config.ConfigValidation;
 import io.ltm.config.LtmConfig;
 import io.ltm.db.Database;
 import io.ltm.events.EventBridge;
-import io.ltm.events.EventTypes;
 import io.ltm.pool.OperatorEndpoint;
 import io.ltm.pool.PoolKeeper;
 import io.ltm.pool.PoolRepository;
@@ -129,8 +128,6 @@ public final class Ltm {
       key == null || key.isBlank() ? null : new SecretBox(key));
     AgentCalls calls = new AgentCalls(vertx, pool, config, machines, streams, transitions, configs, cdnProfiles);
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(calls);
-    // A start on this node that claims a warm machine answers that machine's held wait at once.
-    vertx.eventBus().<String>localConsumer(EventTypes.WARM_CLAIMED, msg -> calls.claimed(msg.body()));
     OperatorEndpoint operator = new OperatorEndpoint(config.operator(), new PoolStatus(pool, config, machines,
       new PoolRepository(config.pools())));
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
@@ -142,7 +139,7 @@ public final class Ltm {
         new AuditEndpoint(pool),
         new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams), config.machines()),
         new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions,
-          new WarmClaims(config, machines, streams, transitions))),
+          new WarmClaims(config, machines, streams, transitions, calls))),
         new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
           new EncoderProbe(vertx), cdnProfiles)),
         new CdnProfilesEndpoint(cdnProfiles),

@@ -115,6 +115,14 @@ public final class AgentVerticle extends VerticleBase {
       return Future.succeededFuture(hello.pipeline());
     }
     LOG.info("agent {} on standby in its pool", options.machineId());
+    // What runs once a stream comes is loaded now, while nothing waits for it.
+    vertx.executeBlocking(() -> {
+      for (Class<?> c : new Class<?>[] {FfmpegSupervisor.class, FfmpegCommand.class, HlsServer.class,
+        AgentIngest.class, DeliveryManager.class, HealthSampler.class, HomeReporter.class, Thumbnails.class}) {
+        Class.forName(c.getName(), true, c.getClassLoader());
+      }
+      return null;
+    }, false);
     standby = new Standby(vertx, home, hello.standby());
     return standby.pipeline().onSuccess(p -> LOG.info("agent {} claimed for stream {}", options.machineId(),
       p.streamId()));

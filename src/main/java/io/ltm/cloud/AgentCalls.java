@@ -141,7 +141,7 @@ public class AgentCalls {
    * claim committed in between is never missed.
    */
   public Future<Pipeline> await(String machineId, String agentToken) {
-    Future<Boolean> woken = waiters.register(machineId, waitSeconds() * 1000L);
+    Future<Waiters.Wake> woken = waiters.register(machineId, waitSeconds() * 1000L);
     return authorisedAny(machineId, agentToken).compose(m -> {
       if (m.state() == MachineState.ASSIGNED && m.streamId() != null) {
         waiters.cancel(machineId);
@@ -151,15 +151,27 @@ public class AgentCalls {
         waiters.cancel(machineId);
         return Future.failedFuture(gone());
       }
-      return machines.touch(pool, machineId).compose(v -> woken).compose(w -> !w ? Future.succeededFuture(null)
-        : machines.find(pool, machineId).compose(again -> again != null && again.state() == MachineState.ASSIGNED
-          && again.streamId() != null ? deliver(again, agentToken) : Future.succeededFuture(null)));
+      return machines.touch(pool, machineId).compose(v -> woken).compose(w -> {
+        if (!w.woken()) {
+          return Future.succeededFuture(null);
+        }
+        if (w.pipeline() != null) {
+          // Built in the claiming transaction: handed over with no further round trip to MySQL.
+          machines.pipelineSent(pool, machineId);
+          return Future.succeededFuture(w.pipeline().withAgentToken(agentToken));
+        }
+        return machines.find(pool, machineId).compose(again -> again != null && again.state() == MachineState.ASSIGNED
+          && again.streamId() != null ? deliver(again, agentToken) : Future.succeededFuture(null));
+      });
     }).onFailure(err -> waiters.cancel(machineId));
   }
 
-  /** A start on this node claimed the machine: its held wait answers now. */
-  public void claimed(String machineId) {
-    waiters.wake(machineId);
+  /**
+   * A start on this node claimed the machine: its held wait answers now, with the pipeline the claim built (its
+   * agent token is the one the wait presents); null: the wait reads it from MySQL.
+   */
+  public void claimed(String machineId, Pipeline pipeline) {
+    waiters.wake(machineId, pipeline);
   }
 
   /** The claimed machine's pipeline: its stream must still count on it (STARTING, this machine). */
@@ -175,8 +187,11 @@ public class AgentCalls {
       .compose(p -> machines.pipelineSent(pool, claimed.id()).map(p));
   }
 
-  /** What the machine runs: the stream's current configuration, ingest and CDNs (secrets decrypted, for it only). */
-  private Future<Pipeline> pipeline(SqlConnection conn, Machine m, Stream s, String agentToken) {
+  /**
+   * What the machine runs: the stream's current configuration, ingest and CDNs (secrets decrypted, for it only).
+   * {@code agentToken} may be null when the machine already holds it (a claimed warm machine).
+   */
+  public Future<Pipeline> pipeline(SqlConnection conn, Machine m, Stream s, String agentToken) {
     // The last run's thumbnail lived on a machine that is gone.
     return ingest.setThumbnail(conn, s.id(), null)
       .compose(v -> configs.find(conn, s.id(), s.configVersion()))

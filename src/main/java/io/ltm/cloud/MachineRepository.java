@@ -18,8 +18,9 @@ import java.util.List;
 
 /** SQL for machines; every state change is checked by {@link MachineLifecycle} and recorded as an event. */
 public class MachineRepository {
+  /** A machine launched for one start: a cold start. */
   private static final String INSERT = "INSERT INTO machines (id, stream_id, account_id, generation, provider, state, "
-    + "bootstrap_token) VALUES (?, ?, ?, ?, ?, 'REQUESTED', ?)";
+    + "bootstrap_token, start_kind) VALUES (?, ?, ?, ?, ?, 'REQUESTED', ?, 'cold')";
   private static final String BY_START = "SELECT " + Machine.COLUMNS + " FROM machines WHERE stream_id = ? AND generation = ?";
   private static final String LOCK = "SELECT " + Machine.COLUMNS + " FROM machines WHERE id = ? FOR UPDATE";
   private static final String BY_ID = "SELECT " + Machine.COLUMNS + " FROM machines WHERE id = ?";

@@ -14,7 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * (and ends) an older one, e.g. when the agent gave up on a call the server still held.
  */
 final class Waiters {
-  private record Waiter(Context context, Promise<Boolean> promise, long timer) {
+  private record Waiter(Context context, Promise<Wake> promise, long timer) {
+  }
+
+  /** How a held wait ended: woken by a claim (with the pipeline it built, when it did), or not. */
+  record Wake(boolean woken, io.ltm.agent.Pipeline pipeline) {
+    static final Wake NOTHING = new Wake(false, null);
   }
 
   private final Vertx vertx;
@@ -24,24 +29,24 @@ final class Waiters {
     this.vertx = vertx;
   }
 
-  /** Completes true when {@link #wake} is called for the machine, false after {@code holdMs}; on this context. */
-  Future<Boolean> register(String machineId, long holdMs) {
+  /** Completes woken when {@link #wake} is called for the machine, not after {@code holdMs}; on this context. */
+  Future<Wake> register(String machineId, long holdMs) {
     Context context = vertx.getOrCreateContext();
-    Promise<Boolean> promise = Promise.promise();
-    long timer = vertx.setTimer(holdMs, id -> end(machineId, promise, false));
+    Promise<Wake> promise = Promise.promise();
+    long timer = vertx.setTimer(holdMs, id -> end(machineId, promise));
     Waiter previous = held.put(machineId, new Waiter(context, promise, timer));
     if (previous != null) {
       vertx.cancelTimer(previous.timer());
-      previous.context().runOnContext(v -> previous.promise().tryComplete(false));
+      previous.context().runOnContext(v -> previous.promise().tryComplete(Wake.NOTHING));
     }
     return promise.future();
   }
 
-  void wake(String machineId) {
+  void wake(String machineId, io.ltm.agent.Pipeline pipeline) {
     Waiter w = held.remove(machineId);
     if (w != null) {
       vertx.cancelTimer(w.timer());
-      w.context().runOnContext(v -> w.promise().tryComplete(true));
+      w.context().runOnContext(v -> w.promise().tryComplete(new Wake(true, pipeline)));
     }
   }
 
@@ -49,12 +54,12 @@ final class Waiters {
     Waiter w = held.remove(machineId);
     if (w != null) {
       vertx.cancelTimer(w.timer());
-      w.context().runOnContext(v -> w.promise().tryComplete(false));
+      w.context().runOnContext(v -> w.promise().tryComplete(Wake.NOTHING));
     }
   }
 
-  private void end(String machineId, Promise<Boolean> promise, boolean woken) {
+  private void end(String machineId, Promise<Wake> promise) {
     held.computeIfPresent(machineId, (id, w) -> w.promise() == promise ? null : w);
-    promise.tryComplete(woken);
+    promise.tryComplete(Wake.NOTHING);
   }
 }

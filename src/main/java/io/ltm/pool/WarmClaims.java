@@ -1,5 +1,6 @@
 package io.ltm.pool;
 
+import io.ltm.agent.Pipeline;
 import io.ltm.cloud.AgentCalls;
 import io.ltm.cloud.Machine;
 import io.ltm.cloud.MachineRepository;
@@ -26,12 +27,18 @@ public class WarmClaims {
   private final StreamRepository streams;
   private final StreamTransitions transitions;
 
-  /** What a start took: the machine, and how it was served. */
-  public record Claimed(String machineId, String startKind) {
+  /**
+   * What a start took: the machine, how it was served, and the pipeline built in the same transaction (no agent
+   * token: the machine has it), so the machine's held wait can answer at once.
+   */
+  public record Claimed(String machineId, String startKind, Pipeline pipeline) {
   }
 
+  private final AgentCalls calls;
+
   public WarmClaims(LtmConfig config, MachineRepository machines, StreamRepository streams,
-                    StreamTransitions transitions) {
+                    StreamTransitions transitions, AgentCalls calls) {
+    this.calls = calls;
     this.config = config;
     this.machines = machines;
     this.streams = streams;
@@ -54,6 +61,11 @@ public class WarmClaims {
     });
   }
 
+  /** After the claim committed: the machine's wait held on this node answers with the pipeline. */
+  public void handOver(Claimed claimed) {
+    calls.claimed(claimed.machineId(), claimed.pipeline());
+  }
+
   private Future<Claimed> take(SqlConnection conn, Stream s, Machine idle) {
     String kind = idle.parked() ? AgentCalls.START_WARM_STOPPED : AgentCalls.START_WARM;
     // A stopped machine has until the launch timeout to be resumed and call in.
@@ -67,6 +79,8 @@ public class WarmClaims {
       .compose(v -> streams.setMachine(conn, s.id(), idle.id()))
       .compose(v -> transitions.move(conn, s, StreamState.STARTING, null,
         new JsonObject().put("machineId", idle.id()).put("start", kind)))
-      .map(v -> new Claimed(idle.id(), kind));
+      .compose(v -> streams.lock(conn, s.id()))
+      .compose(starting -> machines.lock(conn, idle.id()).compose(m -> calls.pipeline(conn, m, starting, null)))
+      .map(p -> new Claimed(idle.id(), kind, p));
   }
 }

@@ -60,8 +60,11 @@ public class StreamService {
             : Job.of(Job.STREAM_START, accountId, s.id(), s.generation() + 1).enqueue(conn);
         });
     }).onSuccess(v -> {
-      if (claimed.get() != null) {
-        vertx.eventBus().publish(EventTypes.WARM_CLAIMED, claimed.get().machineId());
+      WarmClaims.Claimed c = claimed.get();
+      if (c != null) {
+        // The machine's held wait, if on this node, answers now; one on another node reads MySQL within its hold.
+        warm.handOver(c);
+        vertx.eventBus().publish(EventTypes.WARM_CLAIMED, c.machineId());
       }
     });
   }
