@@ -129,7 +129,7 @@ public final class Ltm {
     AgentCalls calls = new AgentCalls(vertx, pool, config, machines, streams, transitions, configs, cdnProfiles);
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(calls);
     OperatorEndpoint operator = new OperatorEndpoint(config.operator(), new PoolStatus(pool, config, machines,
-      new PoolRepository(config.pools())));
+      new PoolRepository(config.pools())), new Usage(pool));
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
     return vertx.executeBlocking(PresetCatalog::load).compose(presets -> {
       List<io.ltm.http.Endpoint> endpoints = List.of(

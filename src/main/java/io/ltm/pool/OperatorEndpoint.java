@@ -14,7 +14,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.math.BigDecimal;
 
 /**
- * The operator's endpoints, {@code /operator/v1/…}: the warm pools (read, change, drain). They take the operator
+ * The operator's endpoints, {@code /operator/v1/…}: the warm pools (read, change, drain) and an account's usage with
+ * its machine cost and margin. They take the operator
  * token from the configuration ({@code operator.token}), never a customer's API key or session; with no token
  * configured they do not exist (404).
  */
@@ -23,10 +24,12 @@ public class OperatorEndpoint {
 
   private final OperatorConfig operator;
   private final PoolStatus pools;
+  private final io.ltm.account.Usage usage;
 
-  public OperatorEndpoint(OperatorConfig operator, PoolStatus pools) {
+  public OperatorEndpoint(OperatorConfig operator, PoolStatus pools, io.ltm.account.Usage usage) {
     this.operator = operator;
     this.pools = pools;
+    this.usage = usage;
   }
 
   public void addRoutes(Router router) {
@@ -36,6 +39,9 @@ public class OperatorEndpoint {
     router.put(BASE + "pools/:class").handler(this::set);
     router.post(BASE + "pools/drain").handler(ctx -> Endpoint.respond(ctx, 200,
       pools.drain(JsonInput.optionalString(body(ctx), "class", "class"))));
+    // An account's usage with what its streams' machines cost the operator, and the margin.
+    router.get(BASE + "accounts/:accountId/usage").handler(ctx -> Endpoint.respond(ctx, 200,
+      usage.withMachineCost(ctx.pathParam("accountId"))));
   }
 
   private void authorise(RoutingContext ctx) {
