@@ -128,6 +128,9 @@ public final class Ltm {
       key == null || key.isBlank() ? null : new SecretBox(key));
     AgentCalls calls = new AgentCalls(vertx, pool, config, machines, streams, transitions, configs, cdnProfiles);
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(calls);
+    // A claim made on another node reaches this one's held wait through the event relay.
+    vertx.eventBus().<String>localConsumer(io.ltm.events.EventTypes.MACHINE_ASSIGNED,
+      msg -> calls.claimed(msg.body(), null));
     OperatorEndpoint operator = new OperatorEndpoint(config.operator(), new PoolStatus(pool, config, machines,
       new PoolRepository(config.pools())), new Usage(pool));
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
