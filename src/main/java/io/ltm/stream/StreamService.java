@@ -1,8 +1,10 @@
 package io.ltm.stream;
 
+import io.ltm.common.ApiException;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
+import io.ltm.order.OrderFulfilment;
 import io.ltm.pool.WarmClaims;
 import io.ltm.stream.domain.StreamAction;
 import io.ltm.stream.domain.StreamLifecycle;
@@ -50,7 +52,11 @@ public class StreamService {
     AtomicReference<WarmClaims.Claimed> claimed = new AtomicReference<>();
     return act(accountId, id, StreamAction.START, (conn, s) -> {
       claimed.set(null);
-      return streams.beginStart(conn, s.id())
+      return OrderFulfilment.failure(conn, s.orderId())
+        .compose(failed -> failed == null ? Future.<Void>succeededFuture()
+          : Future.failedFuture(ApiException.conflict("order_failed", "this stream's order failed (" + failed
+            + "); buy it again", new JsonObject().put("orderId", s.orderId()))))
+        .compose(v -> streams.beginStart(conn, s.id()))
         .compose(v -> transitions.record(conn, s, StreamState.PROVISIONING, null,
           new JsonObject().put("generation", s.generation() + 1)))
         .compose(v -> warm.claim(conn, s.id()))
