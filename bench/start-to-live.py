@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Start-to-live latency: how long a customer waits from "start" to a playable preview.
 
-Baseline, measured in the same run on the same machine: plain ffmpeg, started by hand with the same kind of
-ladder (test pattern, the `mobile` offer's 240p + 144p, 2 s HLS segments), until its master playlist and a first
-segment of every rendition exist. The ratio says what LTM adds on top of ffmpeg's own start: the API, the
+Baseline, measured in the same run on the same machine: plain ffmpeg with exactly the agent's settings (its command
+line, read from /proc while the first warm start runs: test pattern, the `mobile` offer's 240p + 144p, 2 s HLS
+segments, forced keyframes, the thumbnail output), until its master playlist and a segment of every rendition exist
+(the agent's own LIVE rule). The ratio says what LTM adds on top of ffmpeg's own start: the API, the
 outbox and RabbitMQ hop, the worker, starting the agent JVM, its call home, and the status report.
 
 With `--provider ec2` the stream starts on the ec2 provider instead: LTM calls the EC2 API of moto_server (from
@@ -31,6 +32,7 @@ ARGS = [a for a in ARGS if a not in ("local", "ec2", "--smoke")]
 RUNS = 1 if SMOKE else int(ARGS[0]) if ARGS else 10
 PORT = None  # chosen free at start
 NAME = f"ltm_bench_{os.getpid()}"
+AGENTS_DIR = None
 OPERATOR_TOKEN = f"bench-{os.getpid()}-{time.time()}"
 LOG = f"/tmp/{NAME}.log"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -61,28 +63,44 @@ def wait_state(key, sid, state, timeout=120):
     raise TimeoutError(f"{sid} never reached {state}")
 
 
+AGENT_FFMPEG = None  # the agent's own ffmpeg command line, read from /proc during the first warm start
+
+
+def capture_agent_ffmpeg(work_dir):
+    """The exact argv of the ffmpeg an agent runs (NUL-separated in /proc), so the baseline runs the same settings:
+    the same ladder, GOP, HLS muxer options and thumbnail output, not a look-alike."""
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = [a.decode() for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        if argv and os.path.basename(argv[0]) == "ffmpeg" and any(work_dir in a for a in argv):
+            return argv, work_dir
+    return None
+
+
 def ffmpeg_first_segment_seconds():
+    """Plain ffmpeg, the agent's command line with its folder swapped for a scratch one, until the master playlist
+    and a segment of every rendition exist (the agent's own LIVE rule)."""
     out = tempfile.mkdtemp(prefix="bench-ffmpeg-")
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=426x240:rate=25",
-           "-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
-           "-filter_complex", "[0:v]split=2[a][b];[a]scale=426:240[v0];[b]scale=256:144[v1]",
-           "-map", "[v0]", "-map", "1:a", "-map", "[v1]", "-map", "1:a",
-           "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
-           "-b:v:0", "400k", "-b:v:1", "180k", "-c:a", "aac", "-b:a", "64k",
-           "-f", "hls", "-hls_time", "2", "-hls_list_size", "6", "-master_pl_name", "master.m3u8",
-           "-var_stream_map", "v:0,a:0,name:240p v:1,a:1,name:144p",
-           "-hls_segment_filename", f"{out}/%v/seg_%05d.ts", f"{out}/%v/index.m3u8"]
+    argv, work_dir = AGENT_FFMPEG
+    cmd = [a.replace(work_dir, out) for a in argv]
+    renditions = sorted({os.path.relpath(os.path.dirname(a), os.path.join(out, "hls")).split(os.sep)[0]
+                         for a in cmd if a.endswith("index.m3u8") and "%v" not in a} | {
+        r for a in cmd for r in re.findall(r"name:([^ ,]+)", a)})
+    os.makedirs(os.path.join(out, "hls", "dash"), exist_ok=True)
     start = time.time()
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     try:
         while time.time() - start < 60:
-            ready = os.path.exists(f"{out}/master.m3u8") and all(
-                os.path.exists(f"{out}/{r}/index.m3u8") and any(f.endswith(".ts") for f in os.listdir(f"{out}/{r}"))
-                for r in ("240p", "144p") if os.path.isdir(f"{out}/{r}"))
-            if ready and os.path.isdir(f"{out}/144p"):
+            hls = os.path.join(out, "hls")
+            if os.path.exists(os.path.join(hls, "master.m3u8")) and renditions and all(
+                    os.path.exists(os.path.join(hls, r, "index.m3u8"))
+                    and any(f.startswith("seg_") for f in os.listdir(os.path.join(hls, r))) for r in renditions):
                 return time.time() - start
             time.sleep(0.05)
-        raise TimeoutError("ffmpeg wrote no segment")
+        raise TimeoutError("ffmpeg wrote no segment: " + " ".join(cmd))
     finally:
         proc.kill()
         proc.wait()
@@ -201,10 +219,14 @@ def main():
     env = dict(os.environ, LTM_HTTP_PORT=str(PORT), LTM_PUBLIC_URL=f"http://127.0.0.1:{PORT}",
                LTM_MYSQL_DATABASE=NAME, LTM_RABBITMQ_URI=f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
                LTM_ENV=f"bench-{PROVIDER}-{os.getpid()}", LTM_AGENT_WORK_DIR=f"/tmp/{NAME}-agents",
-               LTM_OPERATOR_TOKEN=OPERATOR_TOKEN)
+               LTM_OPERATOR_TOKEN=OPERATOR_TOKEN,
+               # The bench polls a stream's state every 50 ms through three starts a run: no API rate limit here.
+               LTM_API_RATE_LIMIT="0")
     peer = ltm = None
     ok = False
     agents = env["LTM_AGENT_WORK_DIR"]
+    global AGENTS_DIR
+    AGENTS_DIR = agents
     try:
         peer = Ec2Peer(env["LTM_ENV"]) if PROVIDER == "ec2" else None
         if peer:
@@ -298,6 +320,10 @@ def start_to_live(key, kind):
     api(key, "POST", f"/api/v1/streams/{sid}/start")
     wait_state(key, sid, "LIVE")
     live = time.time() - t0
+    global AGENT_FFMPEG
+    if AGENT_FFMPEG is None:
+        machine = db_value(f"SELECT machine_id FROM streams WHERE id = '{sid}'")
+        AGENT_FFMPEG = capture_agent_ffmpeg(os.path.join(AGENTS_DIR, machine))
     served = db_value(f"SELECT start_kind FROM machines WHERE stream_id = '{sid}'") or "cold"
     pipeline_at = db_value(f"SELECT UNIX_TIMESTAMP(pipeline_at) FROM machines WHERE stream_id = '{sid}'")
     api(key, "POST", f"/api/v1/streams/{sid}/stop")
@@ -330,12 +356,14 @@ def measure(ltm):
     ffmpeg_times, warm_times, cold_times, handed = [], [], [], []
     # Interleaved, so a change of the machine's load touches all three alike.
     for i in range(RUNS):
-        ffmpeg_times.append(ffmpeg_first_segment_seconds())
         set_pool(poolClass, 1)
         live, pipeline = start_to_live(key, "warm")
         warm_times.append(live)
         if pipeline is not None:
             handed.append(pipeline)
+        if AGENT_FFMPEG is None:
+            raise RuntimeError("the agent's ffmpeg command line was not found")
+        ffmpeg_times.append(ffmpeg_first_segment_seconds())
         set_pool(poolClass, 0)
         cold_times.append(start_to_live(key, "cold")[0])
         print(f"run {i + 1}: ffmpeg alone {ffmpeg_times[-1]:.2f} s, warm start->LIVE {warm_times[-1]:.2f} s "
@@ -352,7 +380,7 @@ def measure(ltm):
               f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, load average {' '.join(load)} at the end "
               f"(others were working on this machine: figures are noisy). Warm, cold and ffmpeg runs interleaved.\n\n"
               f"| what | median of {RUNS} | p90 | ratio to ffmpeg (medians) | runs (s) |\n| --- | --- | --- | --- | --- |\n"
-              + row("baseline: ffmpeg alone (same ladder and HLS settings), start to first segment of every rendition",
+              + row("baseline: ffmpeg alone, the agent's own command line (read from /proc), to a segment of every rendition",
                     ffmpeg_times)
               + row(f"LTM{where}, **warm** start (a booted agent from a pool of 1): `POST …/start` to LIVE", warm_times)
               + row(f"LTM{where}, **cold** start (pool of 0, a machine launched): `POST …/start` to LIVE", cold_times)
