@@ -33,6 +33,7 @@ RUNS = 1 if SMOKE else int(ARGS[0]) if ARGS else 10
 PORT = None  # chosen free at start
 NAME = f"ltm_bench_{os.getpid()}"
 AGENTS_DIR = None
+PEER = None
 OPERATOR_TOKEN = f"bench-{os.getpid()}-{time.time()}"
 LOG = f"/tmp/{NAME}.log"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -210,7 +211,7 @@ class Ec2Peer:
 
 
 def main():
-    global PORT
+    global PORT, AGENTS_DIR, PEER
     PORT = free_port()
     vhost = NAME.replace("_", "-")
     subprocess.run(["mariadb", "-uroot", "-e", f"DROP DATABASE IF EXISTS {NAME}; CREATE DATABASE {NAME}"], check=True)
@@ -225,10 +226,9 @@ def main():
     peer = ltm = None
     ok = False
     agents = env["LTM_AGENT_WORK_DIR"]
-    global AGENTS_DIR
     AGENTS_DIR = agents
     try:
-        peer = Ec2Peer(env["LTM_ENV"]) if PROVIDER == "ec2" else None
+        peer = PEER = Ec2Peer(env["LTM_ENV"]) if PROVIDER == "ec2" else None
         if peer:
             env.update(peer.ltm_env)
         ltm = run_ltm(env)
@@ -323,7 +323,11 @@ def start_to_live(key, kind):
     global AGENT_FFMPEG
     if AGENT_FFMPEG is None:
         machine = db_value(f"SELECT machine_id FROM streams WHERE id = '{sid}'")
-        AGENT_FFMPEG = capture_agent_ffmpeg(os.path.join(AGENTS_DIR, machine))
+        if PROVIDER == "ec2":  # the instance runner's sandbox of the instance, laid out like the image
+            ref = db_value(f"SELECT provider_ref FROM machines WHERE id = '{machine}'")
+            AGENT_FFMPEG = capture_agent_ffmpeg(os.path.join(PEER.sandbox, ref, "var/lib/ltm/agent"))
+        else:
+            AGENT_FFMPEG = capture_agent_ffmpeg(os.path.join(AGENTS_DIR, machine))
     served = db_value(f"SELECT start_kind FROM machines WHERE stream_id = '{sid}'") or "cold"
     pipeline_at = db_value(f"SELECT UNIX_TIMESTAMP(pipeline_at) FROM machines WHERE stream_id = '{sid}'")
     api(key, "POST", f"/api/v1/streams/{sid}/stop")
