@@ -321,6 +321,23 @@ class CdnDeliveryIT extends LtmTestBase {
   }
 
   @Test
+  void aStreamKeyTheRtmpIngestRefusesIsNamedByTheCheck() {
+    ApiClient api = api(newAccountKey("cdn rtmp key"));
+    JsonObject profile = new JsonObject().put("name", "rtmp keyed").put("kind", "rtmp").put("url", nginx.rtmpUrl());
+    ApiClient.Reply refused = api.post("/api/v1/cdn-profiles", profile.copy().put("streamKey", "wrong-key"));
+    assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+    assertThat(refused.error().getString("code")).isEqualTo("cdn_unauthorized");
+    assertThat(refused.error().getString("field")).isEqualTo("streamKey");
+    assertThat(refused.body()).doesNotContain("wrong-key");
+    ApiClient.Reply accepted = api.post("/api/v1/cdn-profiles", profile.copy().put("streamKey", "right-key"));
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(201);
+    ApiClient.Reply wrongApp = api.post("/api/v1/cdn-profiles", profile.copy().put("name", "no such app")
+      .put("url", nginx.rtmpUrl().replace("/live", "/nothing")).put("streamKey", "right-key"));
+    assertThat(wrongApp.status()).as(wrongApp.body()).isEqualTo(422);
+    assertThat(wrongApp.error().getString("field")).isEqualTo("url");
+  }
+
+  @Test
   void rtmpPushesTheTopRenditionThatPlaysBackFromTheIngest() throws Exception {
     ApiClient api = api(newAccountKey("cdn rtmp"));
     ApiClient.Reply created = api.post("/api/v1/cdn-profiles", new JsonObject().put("name", "rtmp").put("kind", "rtmp")

@@ -25,7 +25,10 @@ final class CdnPeers {
     }
   }
 
-  /** nginx: WebDAV at {@link #davUrl()} (user {@code ltm}, password given), RTMP at {@link #rtmpUrl()}. */
+  /**
+   * nginx: WebDAV at {@link #davUrl()} (user {@code ltm}, password given), RTMP at {@link #rtmpUrl()}, which refuses
+   * to let a stream key starting with {@code wrong} publish ({@code on_publish}, as an ingest checking keys does).
+   */
   static final class Nginx implements AutoCloseable {
     final Path dir;
     final int httpPort;
@@ -57,9 +60,12 @@ final class CdnPeers {
         + "    location / {\n      dav_methods PUT DELETE MKCOL;\n      create_full_put_path on;\n"
         + "      client_max_body_size 64m;\n      add_header Access-Control-Allow-Origin * always;\n"
         + "      limit_except GET HEAD OPTIONS {\n        auth_basic ltm;\n        auth_basic_user_file " + dir.resolve("htpasswd") + ";\n      }\n"
-        + "    }\n  }\n}\n"
+        + "    }\n"
+        + "    location = /rtmp-publish {\n      if ($arg_name ~ ^wrong) {\n        return 403;\n      }\n      return 204;\n    }\n"
+        + "  }\n}\n"
         + (new File(rtmpModule).exists() ? "rtmp {\n  server {\n    listen 127.0.0.1:" + rtmpPort + ";\n"
-          + "    application live {\n      live on;\n      record off;\n    }\n  }\n}\n" : ""));
+          + "    application live {\n      live on;\n      record off;\n      notify_method get;\n"
+          + "      on_publish http://127.0.0.1:" + httpPort + "/rtmp-publish;\n    }\n  }\n}\n" : ""));
       start();
     }
 
