@@ -24,10 +24,10 @@ import java.util.Set;
 
 /**
  * Uploads one stream to one CDN (http-put or s3): segments first, then the playlist (HLS) or manifest (DASH) that
- * names them, so a viewer never reads a playlist whose segments are not there yet. A few uploads run at once; a failed one is retried with
- * back-off; segments that left the window are deleted. Its queue is bounded: when the CDN is slower than the
- * encoder, the oldest waiting segments are dropped (and counted) — a slow or dead CDN never holds up ffmpeg or
- * another CDN, which each have their own queue and client. Touched only on the agent's context.
+ * names them, so a viewer never reads a playlist whose segments are not there yet. A few uploads run at once; a
+ * failed one is retried with back-off; segments that left the window are deleted. Its queue is bounded: when the
+ * CDN is slower than the encoder, the oldest waiting segments are dropped (and counted) — a slow or dead CDN never
+ * holds up ffmpeg or another CDN, which each have their own queue and client. Touched only on the agent's context.
  */
 final class CdnDelivery {
   private static final Logger LOG = LoggerFactory.getLogger(CdnDelivery.class);
@@ -58,7 +58,8 @@ final class CdnDelivery {
     }
   }
 
-  record Manifest(String text, DashManifest parsed) implements Item {
+  /** @param closedAtMs when ffmpeg wrote it, as its newest segment closed */
+  record Manifest(String text, DashManifest parsed, long closedAtMs) implements Item {
   }
 
   record Playlist(String rendition, String text, List<HlsPlaylist.Segment> segments) implements Item {
@@ -69,7 +70,8 @@ final class CdnDelivery {
 
   /** One upload done: how long after the segment closed it became playable (for the benchmark), in ms. */
   interface Listener {
-    void delivered(CdnDelivery delivery, long segmentClosedAtMs, long playableAtMs);
+    /** @param format {@code hls} (a rendition's playlist) or {@code dash} (the manifest) */
+    void delivered(CdnDelivery delivery, String format, long segmentClosedAtMs, long playableAtMs);
 
     void result(CdnDelivery delivery, boolean ok, String error);
   }
@@ -371,7 +373,7 @@ final class CdnDelivery {
       .onSuccess(v -> {
         renditionsPublished.add(p.rendition());
         if (newestClosed > 0) {
-          listener.delivered(this, newestClosed, System.currentTimeMillis());
+          listener.delivered(this, "hls", newestClosed, System.currentTimeMillis());
         }
         expire(p);
       });
@@ -389,29 +391,17 @@ final class CdnDelivery {
    * representation's segments, there is nothing a player could use: the manifest waits for the next one.
    */
   private Future<Void> publishManifest(Manifest m) {
-    Map<String, Integer> drop = new HashMap<>();
-    for (DashManifest.Representation r : m.parsed().representations()) {
-      String track = DASH_TRACK + r.initUri();
-      if (r.initUri() == null || r.segments().isEmpty() || !hasUploaded(track, Long.MIN_VALUE)) {
-        return Future.succeededFuture();
-      }
-      int missingUpTo = -1;
-      for (int i = 0; i < r.segments().size(); i++) {
-        if (!hasUploaded(track, r.segments().get(i).number())) {
-          missingUpTo = i;
-        }
-      }
-      if (missingUpTo == r.segments().size() - 1) {
-        return Future.succeededFuture();
-      }
-      if (missingUpTo >= 0) {
-        drop.put(r.id(), missingUpTo + 1);
-      }
+    String text = DashManifest.publishable(m.text(), m.parsed(),
+      (r, number) -> hasUploaded(DASH_TRACK + r.initUri(), number));
+    if (text == null) {
+      return Future.succeededFuture();
     }
-    String text = drop.isEmpty() ? m.text() : DashManifest.dropFirst(m.text(), drop);
     String path = FfmpegCommand.DASH_DIR + "/" + FfmpegCommand.DASH_MANIFEST;
     return uploader.put(streamPath + "/" + path, Buffer.buffer(text), Uploader.contentType(path),
-      Uploader.cacheControl(path)).onSuccess(v -> expireDash(m.parsed()));
+      Uploader.cacheControl(path)).onSuccess(v -> {
+        listener.delivered(this, "dash", m.closedAtMs(), System.currentTimeMillis());
+        expireDash(m.parsed());
+      });
   }
 
   /** Segments more than {@code keepBehind} older than the playlist's first are deleted from the CDN. */

@@ -1,8 +1,10 @@
 package io.ltm.agent;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -101,6 +103,35 @@ public record DashManifest(List<Representation> representations) {
     }
     r.appendTail(out);
     return out.toString();
+  }
+
+  /**
+   * The manifest as a CDN that has only some of its segments may publish it: each representation's timeline starts
+   * after the newest segment the CDN lacks ({@link #dropFirst}); null when a representation has no init segment or no
+   * segment at all there, as a player could play nothing from it.
+   *
+   * @param has whether the CDN has a representation's segment of that number ({@link Long#MIN_VALUE}: its init)
+   */
+  public static String publishable(String text, DashManifest parsed, BiPredicate<Representation, Long> has) {
+    Map<String, Integer> drop = new HashMap<>();
+    for (Representation r : parsed.representations()) {
+      if (r.initUri() == null || r.segments().isEmpty() || !has.test(r, Long.MIN_VALUE)) {
+        return null;
+      }
+      int missingUpTo = -1;
+      for (int i = 0; i < r.segments().size(); i++) {
+        if (!has.test(r, r.segments().get(i).number())) {
+          missingUpTo = i;
+        }
+      }
+      if (missingUpTo == r.segments().size() - 1) {
+        return null;
+      }
+      if (missingUpTo >= 0) {
+        drop.put(r.id(), missingUpTo + 1);
+      }
+    }
+    return drop.isEmpty() ? text : dropFirst(text, drop);
   }
 
   /** {@code <S>} elements for these segments, runs of one duration folded into {@code r}, as ffmpeg writes them. */

@@ -195,9 +195,9 @@ final class DeliveryManager implements CdnDelivery.Listener {
   }
 
   @Override
-  public void delivered(CdnDelivery delivery, long segmentClosedAtMs, long playableAtMs) {
+  public void delivered(CdnDelivery delivery, String format, long segmentClosedAtMs, long playableAtMs) {
     long ms = playableAtMs - segmentClosedAtMs;
-    LOG.info("delivered cdn={} closedToPlayableMs={}", delivery.target().id(), ms);
+    LOG.info("delivered cdn={} format={} closedToPlayableMs={}", delivery.target().id(), format, ms);
   }
 
   @Override
@@ -353,7 +353,7 @@ final class DeliveryManager implements CdnDelivery.Listener {
         d.offerSegment(new CdnDelivery.Segment(track, folder + s.uri(), dir.resolve(s.uri()), s.number(), closedAtMs));
       }
     }
-    d.offerManifest(new CdnDelivery.Manifest(text, manifest));
+    d.offerManifest(new CdnDelivery.Manifest(text, manifest, closedAtMs));
   }
 
   /** A CDN that receives nothing (failover standby) is still proved every few seconds, so it can be switched to. */

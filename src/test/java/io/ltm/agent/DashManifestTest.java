@@ -70,6 +70,20 @@ class DashManifestTest {
   }
 
   @Test
+  void aCdnPublishesOnlyWhatItHasFromAfterTheNewestSegmentItLacks() {
+    DashManifest parsed = DashManifest.parse(LIVE);
+    assertThat(DashManifest.publishable(LIVE, parsed, (r, n) -> true)).isEqualTo(LIVE);
+    // Video segment 4 never reached the CDN (dropped): video starts at 5; audio has everything.
+    String trimmed = DashManifest.publishable(LIVE, parsed, (r, n) -> !(r.id().equals("0") && n == 4));
+    assertThat(DashManifest.parse(trimmed).representations().get(0).segments()).extracting(DashManifest.Segment::number)
+      .containsExactly(5L);
+    assertThat(DashManifest.parse(trimmed).representations().get(1).segments()).hasSize(3);
+    // Nothing a player could use: no init segment, or not even the newest segment of one representation.
+    assertThat(DashManifest.publishable(LIVE, parsed, (r, n) -> n != Long.MIN_VALUE)).isNull();
+    assertThat(DashManifest.publishable(LIVE, parsed, (r, n) -> !(r.id().equals("1") && n == 5))).isNull();
+  }
+
+  @Test
   void theDefaultTemplatesAndAPlainNumberAreFilledIn() {
     String manifest = LIVE.replace("init-17-stream", "init-stream").replace("chunk-17-stream$RepresentationID$-$Number%05d$",
       "chunk-stream$RepresentationID$-$Number$");

@@ -121,6 +121,23 @@ class CdnDeliveryIT extends LtmTestBase {
     assertThat(streams.values().stream().filter(s -> s.startsWith("aac ")).count()).isEqualTo(2);
   }
 
+  /**
+   * Whenever a viewer reads the DASH manifest on the CDN, every segment it names (and each init segment) is there:
+   * segments go up before the manifest that names them. Read a few times, as the window moves.
+   */
+  static void everySegmentTheManifestNamesIsThere(String mpd, int times) throws Exception {
+    String base = mpd.substring(0, mpd.lastIndexOf('/') + 1);
+    for (int i = 0; i < times; i++) {
+      for (DashManifest.Representation r : DashManifest.parse(text(mpd)).representations()) {
+        assertThat(status(base + r.initUri())).as(r.initUri()).isEqualTo(200);
+        for (DashManifest.Segment s : r.segments()) {
+          assertThat(status(base + s.uri())).as(s.uri() + " named by the manifest").isEqualTo(200);
+        }
+      }
+      Thread.sleep(700);
+    }
+  }
+
   /** The first representation of the DASH manifest at {@code mpd} as it is now. */
   static DashManifest.Representation dashWindow(String mpd) throws Exception {
     return DashManifest.parse(text(mpd)).representations().get(0);
@@ -171,6 +188,7 @@ class CdnDeliveryIT extends LtmTestBase {
       served(dash);
       everyRepresentationDecodes(dash);
       DashManifest.Representation dashFirst = dashWindow(dash);
+      everySegmentTheManifestNamesIsThere(dash, 4);
       // The first segment the CDN got is deleted once it is a window (plus a window of grace) behind.
       String rendition = playback.replace("master.m3u8", "240p/");
       String firstSegment = text(rendition + "index.m3u8").lines().filter(l -> l.endsWith(".ts")).findFirst().orElseThrow();
