@@ -295,6 +295,16 @@ class CdnDeliveryIT extends LtmTestBase {
         served(dash);
         everyRepresentationDecodes(dash);
         DashManifest.Representation rep = dashWindow(dash);
+        // Live Cache-Control on the DASH manifest and segments (the window's newest: still there for a while).
+        String dashKey = "events/" + id + "/dash/";
+        HeadObjectResponse manifest = s3.headObject(h -> h.bucket("ltm-live").key(dashKey + "manifest.mpd"));
+        assertThat(manifest.cacheControl()).isEqualTo("max-age=1");
+        assertThat(manifest.contentType()).isEqualTo("application/dash+xml");
+        for (String name : List.of(rep.initUri(), rep.segments().get(rep.segments().size() - 1).uri())) {
+          HeadObjectResponse object = s3.headObject(h -> h.bucket("ltm-live").key(dashKey + name));
+          assertThat(object.cacheControl()).as(name).isEqualTo("max-age=86400");
+          assertThat(object.contentType()).as(name).isEqualTo("video/mp4");
+        }
         String key = "events/" + id + "/240p/";
         HeadObjectResponse playlist = s3.headObject(h -> h.bucket("ltm-live").key(key + "index.m3u8"));
         assertThat(playlist.cacheControl()).isEqualTo("max-age=1");
@@ -313,16 +323,7 @@ class CdnDeliveryIT extends LtmTestBase {
             return e.statusCode() == 404 ? true : null;
           }
         });
-        // Live Cache-Control on the DASH manifest and segments; old segments deleted.
-        String dashKey = "events/" + id + "/dash/";
-        HeadObjectResponse manifest = s3.headObject(h -> h.bucket("ltm-live").key(dashKey + "manifest.mpd"));
-        assertThat(manifest.cacheControl()).isEqualTo("max-age=1");
-        assertThat(manifest.contentType()).isEqualTo("application/dash+xml");
-        for (String name : List.of(rep.initUri(), rep.segments().get(0).uri())) {
-          HeadObjectResponse object = s3.headObject(h -> h.bucket("ltm-live").key(dashKey + name));
-          assertThat(object.cacheControl()).as(name).isEqualTo("max-age=86400");
-          assertThat(object.contentType()).as(name).isEqualTo("video/mp4");
-        }
+        // DASH segments past the window go too.
         dashSegmentsPastTheWindowAreDeleted(dash, rep, name -> {
           try {
             s3.headObject(h -> h.bucket("ltm-live").key(dashKey + name));
