@@ -11,14 +11,33 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * One running ffmpeg, seen from the agent's context. Nothing here blocks an event loop: the fork runs on a
  * worker, the exit arrives through {@link Process#onExit()}, and each output stream is drained by its own
  * daemon thread that hands every line back to the context.
+ *
+ * <p>ffmpeg dies with its agent: it runs under {@code setpriv --pdeathsig KILL}, so a SIGKILLed agent leaves no
+ * encoder behind under pid 1. It also inherits the agent's environment, which carries the machine's tag
+ * ({@code LTM_TAG_MACHINE}), so the reconciler finds it by tag should it survive anyway.
  */
 final class FfmpegProcess {
+  private static final String SETPRIV = "/usr/bin/setpriv";
+  /**
+   * PR_SET_PDEATHSIG fires when the thread that forked the child ends, not only the process: every ffmpeg is forked
+   * from this one thread, which lives as long as the agent's JVM.
+   */
+  private static final ExecutorService SPAWNER = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "ffmpeg-spawner");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** How long ffmpeg gets after SIGTERM to close its playlists before it is killed. */
   static final long KILL_AFTER_MS = 3_000;
@@ -36,7 +55,17 @@ final class FfmpegProcess {
   /** Handlers run on {@code context}, one line at a time, in order per stream. */
   static Future<FfmpegProcess> start(Vertx vertx, Context context, List<String> command, Handler<String> stdout,
                                      Handler<String> stderr) {
-    return vertx.executeBlocking(() -> new ProcessBuilder(command).start(), false).map(process -> {
+    Promise<Process> forked = Promise.promise();
+    SPAWNER.execute(() -> {
+      try {
+        Process process = new ProcessBuilder(diesWithParent(command)).start();
+        context.runOnContext(v -> forked.complete(process));
+      } catch (IOException | RuntimeException e) {
+        context.runOnContext(v -> forked.fail(e));
+      }
+    });
+    return forked.future()
+      .map(process -> {
       closeQuietly(process);
       Future<Void> outDone = drain(context, process.getInputStream(), stdout, "ffmpeg-stdout-" + process.pid());
       Future<Void> errDone = drain(context, process.getErrorStream(), stderr, "ffmpeg-stderr-" + process.pid());
@@ -45,6 +74,16 @@ final class FfmpegProcess {
       Future<Integer> exit = Future.all(exited, outDone, errDone).map(all -> process.exitValue());
       return new FfmpegProcess(vertx, process, exit);
     });
+  }
+
+  /** The command under {@code setpriv --pdeathsig KILL} where util-linux has it (Debian always does). */
+  static List<String> diesWithParent(List<String> command) {
+    if (!Files.isExecutable(Path.of(SETPRIV))) {
+      return command;
+    }
+    List<String> wrapped = new ArrayList<>(List.of(SETPRIV, "--pdeathsig", "KILL", "--"));
+    wrapped.addAll(command);
+    return wrapped;
   }
 
   long pid() {

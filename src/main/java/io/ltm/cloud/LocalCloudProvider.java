@@ -22,11 +22,19 @@ import java.util.function.BiConsumer;
  * The default cloud: each machine is an {@code ltm agent} process on this host. The process carries its
  * tags on its command line ({@code -Dltm.machine=…}, {@code -Dltm.env=…}) so it can be found again after
  * a restart, and runs in its own process group (setsid) so terminating it kills ffmpeg too.
+ *
+ * <p>The tags are in its environment as well ({@code LTM_TAG_ENV}, {@code LTM_TAG_MACHINE}), which every process
+ * the agent starts inherits: a machine is terminable by its id alone, even when its launch was never recorded,
+ * and an ffmpeg that outlived its agent is still found (read from {@code /proc/<pid>/environ}) and listed as
+ * an impaired machine, so the reconciler ends it.
  */
 public class LocalCloudProvider implements CloudProvider {
   private static final Logger LOG = LoggerFactory.getLogger(LocalCloudProvider.class);
   private static final String MACHINE_TAG = "-Dltm.machine=";
   private static final String ENV_TAG = "-Dltm.env=";
+  /** Environment variables naming a process's environment and machine; inherited by everything an agent starts. */
+  public static final String TAG_ENV_VAR = "LTM_TAG_ENV";
+  public static final String TAG_MACHINE_VAR = "LTM_TAG_MACHINE";
 
   private final Vertx vertx;
   private final LtmConfig config;
@@ -76,12 +84,14 @@ public class LocalCloudProvider implements CloudProvider {
   public Future<Void> terminate(String machineId, String providerRef) {
     return vertx.executeBlocking(() -> {
       Optional<ProcessHandle> agent = find(machineId);
-      if (agent.isPresent()) {
-        ProcessGroups.kill(agent.get().pid());
-      } else if (providerRef != null) {
-        // The agent is gone; its group may still hold an ffmpeg. Group ids are pids, so the ref names it.
-        ProcessGroups.kill(Long.parseLong(providerRef));
+      long pid = agent.map(ProcessHandle::pid).orElse(-1L);
+      if (agent.isPresent() && ProcessGroups.groupOf(pid).orElse(-1L) == pid) {
+        // SIGTERM to the agent's own group first: it stops ffmpeg cleanly (closing its playlists) before it exits.
+        ProcessGroups.kill(pid);
       }
+      // Then whatever still carries the machine's tag: the agent, an ffmpeg that outlived it, all of a launch that
+      // was never recorded. Never a group by the ref alone: a pid reused by then may lead a group that is not ours.
+      ProcessGroups.killAll(() -> tagged().getOrDefault(machineId, List.of()));
       return null;
     }, false);
   }
@@ -96,9 +106,24 @@ public class LocalCloudProvider implements CloudProvider {
         instances.add(new Instance(id, String.valueOf(p.pid()), Status.RUNNING, null,
           p.info().startInstant().orElse(Instant.now()), null));
       }));
+      // Tagged processes of a machine whose agent is gone: ffmpeg (or any helper) left running under pid 1.
+      tagged().forEach((id, pids) -> {
+        if (alive.contains(id) || pids.isEmpty()) {
+          return;
+        }
+        ProcessHandle first = pids.get(0);
+        instances.add(new Instance(id, String.valueOf(first.pid()), Status.IMPAIRED, "the agent process is gone but "
+          + pids.size() + " of its processes still run (" + describe(first) + ")",
+          first.info().startInstant().orElse(Instant.now()), null));
+        alive.add(id);
+      });
       ended.values().stream().filter(e -> !alive.contains(e.machineId())).forEach(instances::add);
       return instances;
     }, false);
+  }
+
+  private static String describe(ProcessHandle p) {
+    return p.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("pid") + " " + p.pid();
   }
 
   private void forgetOldExits() {
@@ -122,6 +147,8 @@ public class LocalCloudProvider implements CloudProvider {
       .redirectOutput(workDir.resolve("agent.log").toFile())
       .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().put("LTM_AGENT_TOKEN", request.bootstrapToken());
+    builder.environment().put(TAG_ENV_VAR, config.cloud().env());
+    builder.environment().put(TAG_MACHINE_VAR, request.machineId());
     Process process = builder.start();
     LOG.info("machine {} started as local process {} (stream {})", request.machineId(), process.pid(), request.streamId());
     return process;
@@ -134,6 +161,25 @@ public class LocalCloudProvider implements CloudProvider {
 
   private Optional<ProcessHandle> find(String machineId) {
     return ProcessHandle.allProcesses().filter(p -> tagOf(p).map(machineId::equals).orElse(false)).findFirst();
+  }
+
+  /** Every live process whose environment tags it with a machine of this environment, by machine id. */
+  private Map<String, List<ProcessHandle>> tagged() {
+    Map<String, List<ProcessHandle>> byMachine = new java.util.HashMap<>();
+    String env = config.cloud().env();
+    long self = ProcessHandle.current().pid();
+    try {
+      ProcessGroups.environments((pid, vars) -> {
+        String machine = vars.get(TAG_MACHINE_VAR);
+        if (pid != self && machine != null && env.equals(vars.get(TAG_ENV_VAR))) {
+          ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+            .ifPresent(p -> byMachine.computeIfAbsent(machine, k -> new ArrayList<>()).add(p));
+        }
+      });
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot list /proc", e);
+    }
+    return byMachine;
   }
 
   /** The machine id a process is tagged with, when it is an agent of this environment. */

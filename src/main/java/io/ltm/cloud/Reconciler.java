@@ -27,7 +27,9 @@ import java.util.Set;
  *   <li>a machine that stopped, ended or failed its checks without LTM asking makes its row LOST and its stream
  *   FAIL with the provider's own reason; a machine the provider no longer knows at all, likewise;</li>
  *   <li>a booting machine the provider reports running moves PENDING → RUNNING;</li>
- *   <li>a machine whose launch was never recorded (its worker died right after launching) is recorded.</li>
+ *   <li>a machine whose launch was never recorded (its worker died right after launching) is recorded;</li>
+ *   <li>a machine still running whose row is LOST or TERMINATING (its worker died while ending it) is terminated
+ *   again, and its row TERMINATED.</li>
  * </ul>
  * Machines that stop calling in (no heartbeat) are LOST too, with the provider's reason when it has one.
  */
@@ -37,6 +39,8 @@ public class Reconciler extends VerticleBase {
   /** Rows in these states count on a live machine: if it is gone, the row is LOST. */
   private static final Set<MachineState> SERVING = EnumSet.of(MachineState.PENDING, MachineState.RUNNING,
     MachineState.REGISTERED, MachineState.ASSIGNED, MachineState.DRAINING);
+  /** Rows whose machine should be gone: if the provider still runs it, ending it was cut short. */
+  private static final Set<MachineState> ENDING = EnumSet.of(MachineState.LOST, MachineState.TERMINATING);
 
   private final Pool pool;
   private final CloudConfig cloud;
@@ -46,6 +50,8 @@ public class Reconciler extends VerticleBase {
   /** The last pass's view, by machine id: lets the heartbeat check give the provider's reason for a silence. */
   private volatile Map<String, Instance> lastSeen = Map.of();
   private boolean passRunning;
+  /** Machines this reconciler is terminating now, so a slow terminate is not started again by the next pass. */
+  private final Set<String> ending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Reconciler(Pool pool, CloudConfig cloud, CloudProvider provider, MachineRepository machines,
                     Provisioning provisioning) {
@@ -137,6 +143,16 @@ public class Reconciler extends VerticleBase {
 
     for (Tracked row : rows) {
       Machine m = row.machine();
+      Instance running = byMachine.get(m.id());
+      if (ENDING.contains(m.state()) && running != null && running.status() != Status.ENDED) {
+        if (ending.add(m.id())) {
+          LOG.warn("machine {} is {} but {} still runs it: terminating", m.id(), m.state(), provider.name());
+          provisioning.terminate(m.id(), null)
+            .onFailure(err -> LOG.warn("could not terminate machine {}: {}", m.id(), err.toString()))
+            .onComplete(ar -> ending.remove(m.id()));
+        }
+        continue;
+      }
       if (m.providerRef() == null || !SERVING.contains(m.state())) {
         continue;
       }

@@ -44,7 +44,7 @@ public class EventRelay extends VerticleBase {
   }
 
   private Future<Void> subscribe(RabbitMQClient client) {
-    return Topology.declareExchanges(client)
+    return Topology.declare(client, rabbitConfig.deliveryLimit())
       .compose(v -> client.queueDeclare("", false, true, true))
       .compose(ok -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, "account.#")
         .compose(v -> client.basicConsumer(ok.getQueue(), new QueueOptions().setAutoAck(true).setMaxInternalQueueSize(10_000))))

@@ -73,6 +73,17 @@ public interface CloudProviderContract {
     assertThat(alive(await(provider().list()), request.machineId())).isEmpty();
   }
 
+  /** A worker that died before recording the launch leaves only the machine id: that must be enough to end it. */
+  @Test
+  default void aMachineIsTerminatedByItsIdAloneWhenItsLaunchWasNeverRecorded() {
+    LaunchRequest request = request();
+    launch(provider(), request);
+
+    await(provider().terminate(request.machineId(), null));
+
+    assertThat(alive(await(provider().list()), request.machineId())).isEmpty();
+  }
+
   @Test
   default void everyMachineOfTheEnvironmentIsListedByItsTagAndNoOther() {
     List<String> ids = new ArrayList<>();
