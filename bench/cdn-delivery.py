@@ -178,7 +178,7 @@ def main():
         lat, dash = delivered["hls"], delivered["dash"]
         if not lat or DASH and not dash:
             raise RuntimeError("no delivery measured")
-        report = (f"# CDN delivery\n\nCommand: `bench/cdn-delivery.py {SECONDS}{' --smoke' if SMOKE else ''}` on "
+        report = (f"# CDN delivery\n\nCommand: `bench/cdn-delivery.py {SECONDS}{' --smoke' if SMOKE else ''}{' --dash' if DASH else ''}` on "
                   f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, load average {' '.join(load)} at start "
                   f"(a shared machine: figures are noisy; re-measure on a quiet host).\n\n"
                   f"Ladder: `mobile` offer (240p + 144p), test pattern, 2 s segments{', HLS and DASH' if DASH else ''}; "
