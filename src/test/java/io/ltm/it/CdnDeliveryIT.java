@@ -67,9 +67,15 @@ class CdnDeliveryIT extends LtmTestBase {
 
   /** The same, also packaged as DASH when {@code dash}. */
   static String streamWith(ApiClient api, JsonObject cdn, boolean dash) {
+    return streamWith(api, cdn, dash, "ts");
+  }
+
+  /** The same, with HLS segments of {@code segmentType} ({@code ts} or {@code fmp4}, with an init segment). */
+  static String streamWith(ApiClient api, JsonObject cdn, boolean dash, String segmentType) {
     JsonObject s = buy(api, "mobile", "test-pattern");
     ApiClient.Reply r = api.patch("/api/v1/streams/" + s.getString("id"), new JsonObject()
-      .put("outputs", new JsonObject().put("hls", new JsonObject().put("segmentSeconds", 2).put("windowSegments", 3))
+      .put("outputs", new JsonObject().put("hls", new JsonObject().put("segmentSeconds", 2).put("windowSegments", 3)
+          .put("segmentType", segmentType))
         .put("dash", dash))
       .put("cdn", cdn));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -444,13 +450,14 @@ class CdnDeliveryIT extends LtmTestBase {
     }
   }
 
+  /** Both CDNs get HLS (fMP4 here: its init segments stay on the CDN as long as playlists name them) and DASH. */
   @Test
   void bothModeDeliversToBothCdnsAtOnce() throws Exception {
     ApiClient api = api(newAccountKey("cdn both"));
     JsonObject a = davProfile(api, nginx, PASSWORD, true);
     JsonObject b = davProfile(api, backupNginx, PASSWORD, true);
     String id = streamWith(api, new JsonObject().put("primary", a.getString("id")).put("backup", b.getString("id"))
-      .put("mode", "both"), true);
+      .put("mode", "both"), true, "fmp4");
     api.post("/api/v1/streams/" + id + "/start", null);
     try {
       awaitState(api, id, "LIVE", Duration.ofSeconds(90));
