@@ -114,7 +114,8 @@ final class FfmpegSupervisor {
     LOG.info("starting {}", redact(String.join(" ", command)));
     long startedAt = System.currentTimeMillis();
     ingest.reset();
-    return FfmpegProcess.start(vertx, context, command, this::onProgressLine, this::onErrorLine).map(process -> {
+    String stdin = FfmpegCommand.stdin(pipeline, ingest.inputPort());
+    return FfmpegProcess.start(vertx, context, command, stdin, this::onProgressLine, this::onErrorLine).map(process -> {
       ffmpeg = process;
       if (stopping) {
         // stop() arrived while the fork was under way: this ffmpeg must not outlive the agent.
