@@ -81,6 +81,7 @@ public class ApiServer extends VerticleBase {
     builder.rootHandler(RequestGuard::checkEscapes);
     builder.rootHandler(onlyApi(RequestGuard::checkApiRequest));
     builder.rootHandler(onlyApi(body));
+    builder.rootHandler(onlyApi(RequestGuard::checkJsonBody));
     builder.rootHandler(onlyApi(ctx -> {
       // Signing in is the one API call made before there is a key or a session.
       if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST
