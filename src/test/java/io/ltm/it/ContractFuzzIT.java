@@ -82,10 +82,27 @@ class ContractFuzzIT extends LtmTestBase {
     }
   }
 
+  private static String database;
+  private static String vhost;
+
   @BeforeAll
   static void fixtures() throws Exception {
+    // A database, vhost and machine tag of its own: what the classes before it left in flight (machines timing out,
+    // jobs redelivered) must not change a table between the two snapshots, and nothing else writes to these.
+    database = config.mysql().database() + "_fuzz";
+    vhost = config.cloud().env() + "-fuzz";
+    try (var conn = java.sql.DriverManager.getConnection("jdbc:mariadb://" + config.mysql().host() + ":"
+      + config.mysql().port() + "/", config.mysql().user(), config.mysql().password()); var st = conn.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS " + database);
+      st.execute("CREATE DATABASE " + database + " CHARACTER SET utf8mb4");
+    }
+    TestEnv.rabbitmqctl("delete_vhost", vhost);
+    TestEnv.rabbitmqctl("add_vhost", vhost);
+    TestEnv.rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
+    String uri = config.rabbitmq().uri();
     // The per-key limit would answer 429 to most of what follows and hide everything behind it; it has its own IT.
-    redeploy(Map.of("LTM_API_RATE_LIMIT", "100000000"));
+    redeploy(Map.of("LTM_API_RATE_LIMIT", "100000000", "LTM_MYSQL_DATABASE", database,
+      "LTM_RABBITMQ_URI", uri.substring(0, uri.lastIndexOf('/') + 1) + vhost, "LTM_ENV", vhost));
     ops = new ArrayList<>();
     ops.addAll(operations("openapi.yaml"));
     ops.addAll(operations("agent-api.yaml"));
@@ -94,6 +111,16 @@ class ContractFuzzIT extends LtmTestBase {
     keyB = newAccountKey("fuzz-b");
     idsA = ids(keyA);
     idsB = ids(keyB);
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void dropOwnServices() throws Exception {
+    closeLtm();
+    try (var conn = java.sql.DriverManager.getConnection("jdbc:mariadb://" + config.mysql().host() + ":"
+      + config.mysql().port() + "/", config.mysql().user(), config.mysql().password()); var st = conn.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS " + database);
+    }
+    TestEnv.rabbitmqctl("delete_vhost", vhost);
   }
 
   /** A stream (with its order), an API key and a CDN profile of the account: real ids for the paths. */
