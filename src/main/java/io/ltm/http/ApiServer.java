@@ -113,6 +113,7 @@ public class ApiServer extends VerticleBase {
     router.route(API + "*").failureHandler(failures);
     internalRoutes.accept(router, agentContract);
     router.route("/internal/*").failureHandler(failures);
+    router.route("/operator/*").failureHandler(failures);
 
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);
