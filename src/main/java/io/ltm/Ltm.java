@@ -76,6 +76,7 @@ public final class Ltm {
   private final MachineRepository machines = new MachineRepository();
   private final StreamConfigRepository configs = new StreamConfigRepository();
   private ApiServer apiServer;
+  private boolean relayDeployed;
 
   public Ltm(Vertx vertx, LtmConfig config) {
     this.vertx = vertx;
@@ -139,7 +140,7 @@ public final class Ltm {
         new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
       apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys, sessions), endpoints, bridge,
         agentCalls::addRoutes, readiness());
-      return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq()));
+      return deployRelay();
     })
       .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))
       .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq(), bridge)))
@@ -163,12 +164,26 @@ public final class Ltm {
       config.machines());
     reconciler.set(new Reconciler(pool, config.cloud(), provider, machines, provisioning));
     return provider.prepare()
+      .compose(v -> deployRelay())
       .compose(v -> vertx.deployVerticle(new JobWorker(pool, config.rabbitmq(), provisioning, new OrderFulfilment(pool),
         streams, transitions)))
       .compose(id -> vertx.deployVerticle(reconciler.get()))
       .compose(id -> vertx.deployVerticle(new HealthPruner(pool, config.agent().healthRetentionHours() * 3600L)))
       .onFailure(err -> provider.close())
       .mapEmpty();
+  }
+
+  /**
+   * One outbox relay per JVM, whatever its roles: a worker's rows (jobs, events) go out as soon as it writes them,
+   * woken on its own event bus, instead of waiting for a server's poll. Relays on several nodes claim rows with
+   * SKIP LOCKED, so each row is published by one of them.
+   */
+  private Future<Void> deployRelay() {
+    if (relayDeployed) {
+      return Future.succeededFuture();
+    }
+    relayDeployed = true;
+    return vertx.deployVerticle(new OutboxRelay(pool, config.rabbitmq())).mapEmpty();
   }
 
   private CloudProvider provider(java.util.function.BiConsumer<String, Integer> onExit) {

@@ -46,7 +46,7 @@ public class EventRelay extends VerticleBase {
   }
 
   private Future<Void> subscribe(RabbitMQClient client) {
-    return Topology.declareExchanges(client)
+    return Topology.declare(client, rabbitConfig.deliveryLimit())
       .compose(v -> client.queueDeclare("", false, true, true))
       .compose(ok -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, "account.#")
         .compose(v -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, EventTypes.SESSION_ENDED_KEY))

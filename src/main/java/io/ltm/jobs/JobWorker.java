@@ -65,7 +65,7 @@ public class JobWorker extends VerticleBase {
 
   private Future<Void> consume(RabbitMQClient client) {
     QueueOptions manualAck = new QueueOptions().setAutoAck(false).setMaxInternalQueueSize(rabbitConfig.prefetch() * 2);
-    return Topology.declareJobQueues(client, rabbitConfig.deliveryLimit())
+    return Topology.declare(client, rabbitConfig.deliveryLimit())
       .compose(v -> client.basicQos(rabbitConfig.prefetch()))
       .compose(v -> client.basicConsumer(Topology.JOBS_QUEUE, manualAck))
       .compose(jobs -> {
@@ -85,7 +85,7 @@ public class JobWorker extends VerticleBase {
       job = Job.fromJson(msg.body().toJsonObject());
     } catch (RuntimeException e) {
       LOG.error("discarding a malformed job: {}", msg.body());
-      client.basicAck(tag, false);
+      settle(client, tag, true, "a malformed job");
       return;
     }
     Long queuedAt = msg.body().toJsonObject().getLong("queuedAt");
@@ -95,14 +95,39 @@ public class JobWorker extends VerticleBase {
     }
     run(job)
       .compose(v -> record(job, "done", null))
-      .onSuccess(v -> client.basicAck(tag, false))
+      .onSuccess(v -> {
+        // What the job wrote (events, further jobs) goes out now, through this JVM's relay, not at its next poll.
+        vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+        settle(client, tag, true, describe(job));
+      })
       .onFailure(err -> {
         long delay = retryDelayMs(msg);
         LOG.warn("job {} ({} {}) failed, retrying in {} ms: {}", job.id(), job.kind(), job.subjectId(), delay,
           err.toString());
         record(job, "failed", String.valueOf(err)).onComplete(x ->
-          vertx.setTimer(delay, t -> client.basicNack(tag, false, true)));
+          vertx.setTimer(delay, t -> settle(client, tag, false, describe(job))));
       });
+  }
+
+  private static String describe(Job job) {
+    return "job " + job.id() + " (" + job.kind() + " " + job.subjectId() + ")";
+  }
+
+  /**
+   * Acks (or hands back) a delivery on the channel it came on. That channel may be gone — RabbitMQ restarted while
+   * the job ran — and that is expected: the broker hands an unacked job out again and its steps are idempotent, so
+   * it is one WARN line, not an error. A closed channel is never acked on (the client would open a new channel, on
+   * which the old delivery tag is unknown and closes that channel too).
+   */
+  private void settle(RabbitMQClient client, long tag, boolean ack, String what) {
+    if (!client.isConnected() || !client.isOpenChannel()) {
+      LOG.warn("{} {}, but its RabbitMQ channel is gone; the broker will deliver it again", what,
+        ack ? "is done" : "failed");
+      return;
+    }
+    (ack ? client.basicAck(tag, false) : client.basicNack(tag, false, true))
+      .onFailure(err -> LOG.warn("could not {} {} ({}); the broker will deliver it again", ack ? "ack" : "hand back",
+        what, err.getMessage()));
   }
 
   /**
@@ -150,7 +175,7 @@ public class JobWorker extends VerticleBase {
             : transitions.move(conn, s, StreamState.FAILED, reason, null))).mapEmpty();
     outcome
       .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
-      .onComplete(ar -> client.basicAck(tag, false));
+      .onComplete(ar -> settle(client, tag, true, "dead " + describe(job)));
   }
 
   private Future<Void> record(Job job, String step, String error) {

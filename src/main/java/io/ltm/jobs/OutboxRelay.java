@@ -1,15 +1,13 @@
 package io.ltm.jobs;
 
-import com.rabbitmq.client.AMQP;
 import io.ltm.config.LtmConfig.RabbitConfig;
 import io.ltm.events.EventTypes;
+import io.ltm.metrics.Meters;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.rabbitmq.RabbitMQClient;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -21,14 +19,21 @@ import java.util.stream.Collectors;
 
 /**
  * Publishes outbox rows to RabbitMQ with publisher confirms and marks them sent only once the broker has
- * confirmed them. Rows are claimed with {@code FOR UPDATE SKIP LOCKED}, so several server nodes can relay
- * side by side. A broker that is down leaves the rows in place until it is back: nothing is lost, at worst a
- * message is sent twice, which every consumer tolerates (jobs are idempotent, events carry their seq).
+ * confirmed them. Job messages are published {@code mandatory}: one the broker returns (it reached no queue)
+ * stays unsent, the topology is declared again, and it goes out on a later pass. Rows are claimed with
+ * {@code FOR UPDATE SKIP LOCKED}, so relays on several nodes work side by side, each row claimed by one of them
+ * at a time: every server and every worker JVM runs one, woken by its own writes, so how soon a row goes out does
+ * not depend on which role wrote it. A broker that is down leaves the rows in place until it is back: nothing is
+ * lost, at worst a message is sent twice (a batch published and then not marked sent), which every consumer
+ * tolerates (jobs are idempotent steps, events carry their seq and browsers drop a seq they have).
  */
 public class OutboxRelay extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
   private static final int BATCH = 100;
   private static final long POLL_MS = 500;
+  private static final long REOPEN_MS = 1000;
+  private static final long CONFIRM_TIMEOUT_MS = 5000;
+  private static final long RETURN_WARN_MS = 10_000;
   private static final String CLAIM = "SELECT id, exchange, routing_key, message_id, payload FROM outbox "
     + "WHERE sent_at IS NULL ORDER BY id LIMIT " + BATCH + " FOR UPDATE SKIP LOCKED";
 
@@ -36,10 +41,17 @@ public class OutboxRelay extends VerticleBase {
   // Sent rows are kept a while for operators to inspect, then pruned in bounded batches.
   private static final String PRUNE = "DELETE FROM outbox WHERE sent_at < CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR "
     + "ORDER BY id LIMIT 5000";
+  private static final Counter RETURNED = Meters.counter("ltm_outbox_returned",
+    "job messages RabbitMQ returned because no queue took them: kept unsent and published again");
 
   private final Pool pool;
   private final RabbitConfig rabbitConfig;
-  private RabbitConnector rabbit;
+  private RelayChannel channel;
+  private boolean opening;
+  private boolean closed;
+  private boolean down;
+  private long lastOpen;
+  private long lastReturnWarning;
   private boolean draining;
   private boolean again;
 
@@ -50,9 +62,7 @@ public class OutboxRelay extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    rabbit = new RabbitConnector(vertx, rabbitConfig, "outbox-relay",
-      client -> client.confirmSelect().compose(v -> Topology.declareExchanges(client)).onSuccess(v -> drain()));
-    rabbit.start();
+    open();
     vertx.eventBus().localConsumer(EventTypes.OUTBOX_WAKEUP, msg -> drain());
     vertx.setPeriodic(POLL_MS, id -> drain());
     vertx.setPeriodic(PRUNE_MS, id -> pool.query(PRUNE).execute()
@@ -62,61 +72,152 @@ public class OutboxRelay extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return rabbit.stop();
+    closed = true;
+    RelayChannel current = channel;
+    channel = null;
+    return current == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      current.close();
+      return null;
+    });
+  }
+
+  /** Connects (confirms on, topology declared) in the background; a broker that is down is tried again later. */
+  private void open() {
+    if (opening || closed) {
+      return;
+    }
+    opening = true;
+    lastOpen = System.currentTimeMillis();
+    vertx.executeBlocking(() -> RelayChannel.open(rabbitConfig, "outbox-relay")).onComplete(ar -> {
+      opening = false;
+      if (ar.failed()) {
+        // Once per outage at WARN: the relay tries every second.
+        if (!down) {
+          LOG.warn("RabbitMQ connection 'outbox-relay' is down ({}); retrying", ar.cause().getMessage());
+        }
+        down = true;
+        return;
+      }
+      if (closed) {
+        vertx.executeBlocking(() -> {
+          ar.result().close();
+          return null;
+        });
+        return;
+      }
+      channel = ar.result();
+      down = false;
+      LOG.info("RabbitMQ connection 'outbox-relay' is up");
+      drain();
+    });
   }
 
   /** Drains the outbox; a wake-up during a drain makes it go round once more rather than run twice. */
   private void drain() {
+    if (closed) {
+      return;
+    }
     if (draining) {
       again = true;
       return;
     }
-    RabbitMQClient client = rabbit.client();
-    if (client == null) {
+    RelayChannel current = channel;
+    if (current == null || !current.isOpen()) {
+      if (System.currentTimeMillis() - lastOpen >= REOPEN_MS) {
+        dropChannel(current);
+        open();
+      }
       return;
     }
     draining = true;
     again = false;
-    pool.withTransaction(conn -> relayBatch(conn, client))
+    pool.withTransaction(conn -> relayBatch(conn, current))
       .onComplete(ar -> {
         draining = false;
         if (ar.failed()) {
+          if (ar.cause() instanceof PublishFailed) {
+            // The channel's confirms are in an unknown state: a new channel, and the rows go again.
+            dropChannel(current);
+          }
           LOG.warn("outbox relay paused: {}", ar.cause().getMessage());
-        } else if (ar.result() == BATCH || again) {
+        } else if (ar.result().returned() > 0) {
+          returned(current, ar.result().returned());
+        } else if (ar.result().sent() == BATCH || again) {
           drain();
         }
       });
   }
 
-  private Future<Integer> relayBatch(SqlConnection conn, RabbitMQClient client) {
-    return conn.query(CLAIM).execute().compose(rows -> {
-      if (rows.size() == 0) {
-        return Future.succeededFuture(0);
-      }
-      return publishAll(client, rows)
-        .compose(v -> client.waitForConfirms(5000))
-        .compose(v -> markSent(conn, rows))
-        .map(rows.size());
+  private void dropChannel(RelayChannel current) {
+    if (current == null) {
+      return;
+    }
+    if (channel == current) {
+      channel = null;
+    }
+    vertx.executeBlocking(() -> {
+      current.close();
+      return null;
     });
   }
 
-  private Future<Void> publishAll(RabbitMQClient client, RowSet<Row> rows) {
-    Future<Void> chain = Future.succeededFuture();
-    for (Row row : rows) {
-      AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-        .contentType("application/json")
-        .deliveryMode(2)
-        .messageId(row.getString("message_id"))
-        .build();
-      chain = chain.compose(v -> client.basicPublish(row.getString("exchange"), row.getString("routing_key"), props,
-        Buffer.buffer(row.getString("payload"))));
+  /**
+   * Jobs reached no queue: something removed the queue or its binding. They stay unsent; the topology is declared
+   * again and the next pass publishes them. Said at WARN at most every 10 s, and counted.
+   */
+  private void returned(RelayChannel current, int count) {
+    RETURNED.increment(count);
+    long now = System.currentTimeMillis();
+    if (now - lastReturnWarning >= RETURN_WARN_MS) {
+      lastReturnWarning = now;
+      LOG.warn("{} job(s) reached no queue (was {} deleted?): kept unsent; declaring the topology again",
+        count, Topology.JOBS_QUEUE);
     }
-    return chain;
+    vertx.executeBlocking(() -> {
+      current.redeclare(rabbitConfig.deliveryLimit());
+      return null;
+    }).onFailure(err -> LOG.warn("could not declare the RabbitMQ topology again: {}", err.getMessage()));
   }
 
-  private Future<Void> markSent(SqlConnection conn, RowSet<Row> rows) {
-    List<Long> ids = new ArrayList<>();
-    rows.forEach(r -> ids.add(r.getLong("id")));
+  private record Pass(int sent, int returned) {
+  }
+
+  /** Publishing failed or was not confirmed: nothing of the batch counts as sent. */
+  private static final class PublishFailed extends RuntimeException {
+    PublishFailed(Throwable cause) {
+      super("publishing to RabbitMQ failed: " + cause, cause);
+    }
+  }
+
+  private Future<Pass> relayBatch(SqlConnection conn, RelayChannel current) {
+    return conn.query(CLAIM).execute().compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(new Pass(0, 0));
+      }
+      List<RelayChannel.Outgoing> out = new ArrayList<>();
+      for (Row row : rows) {
+        String exchange = row.getString("exchange");
+        out.add(new RelayChannel.Outgoing(exchange, row.getString("routing_key"), row.getString("message_id"),
+          row.getString("payload"), Topology.mustRoute(exchange)));
+      }
+      return vertx.executeBlocking(() -> current.publish(out, CONFIRM_TIMEOUT_MS))
+        .recover(err -> Future.failedFuture(new PublishFailed(err)))
+        .compose(returnedIds -> {
+          List<Long> sent = new ArrayList<>();
+          for (Row row : rows) {
+            if (!(Topology.mustRoute(row.getString("exchange")) && returnedIds.contains(row.getString("message_id")))) {
+              sent.add(row.getLong("id"));
+            }
+          }
+          return markSent(conn, sent).map(new Pass(sent.size(), rows.size() - sent.size()));
+        });
+    });
+  }
+
+  private Future<Void> markSent(SqlConnection conn, List<Long> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
     String placeholders = ids.stream().map(i -> "?").collect(Collectors.joining(","));
     return conn.preparedQuery("UPDATE outbox SET sent_at = CURRENT_TIMESTAMP(3) WHERE id IN (" + placeholders + ")")
       .execute(Tuple.from(ids))

@@ -27,6 +27,7 @@ public class RabbitConnector {
   private RabbitMQClient client;
   private boolean connecting;
   private boolean closed;
+  private boolean down;
   private long timer = -1;
 
   public RabbitConnector(Vertx vertx, RabbitConfig config, String name,
@@ -75,9 +76,16 @@ public class RabbitConnector {
     }).onComplete(ar -> {
       connecting = false;
       if (ar.succeeded()) {
+        down = false;
         LOG.info("RabbitMQ connection '{}' is up", name);
       } else {
-        LOG.warn("RabbitMQ connection '{}' is down ({}); retrying", name, ar.cause().getMessage());
+        // Once per outage at WARN; the retries every second after it at DEBUG.
+        if (down) {
+          LOG.debug("RabbitMQ connection '{}' is still down ({}); retrying", name, ar.cause().getMessage());
+        } else {
+          LOG.warn("RabbitMQ connection '{}' is down ({}); retrying", name, ar.cause().getMessage());
+        }
+        down = true;
         if (client != null) {
           client.stop().otherwiseEmpty();
         }
