@@ -44,7 +44,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * signing out on A closes the session's socket on B. The same seed replays the same schedule.
  */
 class ChaosIT {
-  private static final long SEED = Long.getLong("chaos.seed", System.nanoTime());
+  /** CI replays one seed, so a red run there is a regression; scripts/chaos explores a new one each time. */
+  private static final long SEED = Long.getLong("chaos.seed", 42);
   private static final int CHAOS_SECONDS = Integer.getInteger("chaos.seconds", 90);
   private static final int PURCHASES = Integer.getInteger("chaos.purchases", 24);
   private static final int STREAMS = Integer.getInteger("chaos.streams", 3);
