@@ -4,7 +4,8 @@ which runs on exit, on an exception and on SIGTERM/SIGINT."""
 import atexit, hashlib, json, os, secrets, shutil, signal, socket, subprocess, sys, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-JAR = os.path.join(ROOT, "target", "ltm.jar")
+# BENCH_LTM_JAR: measure another build of LTM (an optimisation's before and after, run back to back).
+JAR = os.environ.get("BENCH_LTM_JAR") or os.path.join(ROOT, "target", "ltm.jar")
 BENCH_CLASSES = os.path.join(ROOT, "target", "bench-classes")
 
 
@@ -27,6 +28,59 @@ def load():
     with open("/proc/loadavg") as f:
         one, five, fifteen = f.read().split()[:3]
     return f"load average {one}, {five}, {fifteen} on {os.cpu_count()} cores"
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system, all threads) a process has used so far. Per request, it is a figure the other
+    helpers' load barely moves, unlike requests per second."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Jfr:
+    """A Flight Recorder recording of a running JVM between start() and stop() (jcmd), so it covers exactly the
+    phase measured."""
+
+    def __init__(self, pid, path):
+        self.pid, self.path = pid, path
+
+    def start(self):
+        subprocess.run(["jcmd", str(self.pid), "JFR.start", "name=bench", "settings=profile"], check=True,
+                       capture_output=True)
+
+    def stop(self):
+        subprocess.run(["jcmd", str(self.pid), "JFR.stop", "name=bench", f"filename={self.path}"], check=True,
+                       capture_output=True)
+        return self.path
+
+
+def jfr_top(path, n=25):
+    """The recording's execution samples: the hottest top frames, and the LTM methods most often on the stack.
+    `jfr print` writes each sample as `jdk.ExecutionSample {`, then `stackTrace = [`, one frame a line
+    (`pkg.Class.method(args) line: N`, `...` when cut), and `]`."""
+    out = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", "--stack-depth", "64", path],
+                         capture_output=True, text=True).stdout
+    top, ours, samples, in_stack = {}, {}, 0, False
+    frames = []
+    for line in out.splitlines() + ["jdk.ExecutionSample {"]:
+        s = line.strip()
+        if s.startswith("jdk.ExecutionSample"):
+            if frames:
+                samples += 1
+                top[frames[0]] = top.get(frames[0], 0) + 1
+                for f in set(frames):
+                    if f.startswith("io.ltm."):
+                        ours[f] = ours.get(f, 0) + 1
+            frames, in_stack = [], False
+        elif s.startswith("stackTrace = ["):
+            in_stack = True
+        elif in_stack and s == "]":
+            in_stack = False
+        elif in_stack and s and s != "...":
+            frames.append(s.split(" line:")[0].strip())
+    fmt = lambda d: [f"{100.0 * c / max(1, samples):5.1f} %  {f}" for f, c in sorted(d.items(), key=lambda x: -x[1])[:n]]
+    return samples, fmt(top), fmt(ours)
 
 
 def pct(values, p):
@@ -94,6 +148,8 @@ class Bench:
                        check=True)
         os.makedirs(self.workdir, exist_ok=True)
         self.databases = [self.database]
+        self.vhosts = [self.vhost]
+        self.account_databases = [self.database]
         # rabbitmqctl takes a second or two per call: the vhost is made while the first JVM boots (LTM retries its
         # broker connections until the vhost is there); whoever needs the broker waits for it (vhost_ready).
         self._vhost_error = None
@@ -105,18 +161,23 @@ class Bench:
     def _sweep_vhosts(self):
         listed = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True).stdout.split()
         for vhost in listed:
-            pid = vhost[len(self.vhost_prefix):]
+            pid = vhost[len(self.vhost_prefix):].split("-")[0]  # <prefix><pid>, or <prefix><pid>-<suffix>
             if vhost.startswith(self.vhost_prefix) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
                 subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
 
     def _make_vhost(self):
         try:
-            subprocess.run(["rabbitmqctl", "-q", "add_vhost", self.vhost], check=True, stdout=subprocess.DEVNULL)
-            subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
-                           check=True, stdout=subprocess.DEVNULL)
+            make_vhost(self.vhost)
         except Exception as e:  # reported by vhost_ready, on the bench's own thread
             self._vhost_error = e
+
+    def extra_vhost(self, suffix):
+        """Another vhost of this run (a second LTM's own), deleted with the rest."""
+        name = f"{self.vhost}-{suffix}"
+        make_vhost(name)
+        self.vhosts.append(name)
+        return name
 
     def extra_database(self, suffix):
         """Another empty database of this run (a baseline's own), dropped with the rest."""
@@ -142,16 +203,24 @@ class Bench:
         self.processes.append((what, proc))
         return proc
 
-    def ltm(self, role="dev", heap="1g", extra_env=None, jvm_args=(), port=None):
+    def ltm(self, role="dev", heap="1g", extra_env=None, jvm_args=(), port=None, jar=None, database=None, vhost=None,
+            what="ltm"):
         """Starts `ltm <role>` against this bench's database and vhost on `port` (else a free one); returns its base
-        URL once it is ready."""
+        URL once it is ready. `jar`, `database`, `vhost`: a second LTM (another build) beside the first."""
         port = port or free_port()
         env = {"LTM_HTTP_PORT": str(port), "LTM_HTTP_HOST": "127.0.0.1", "LTM_PUBLIC_URL": f"http://127.0.0.1:{port}",
-               "LTM_MYSQL_DATABASE": self.database,
-               "LTM_RABBITMQ_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
-               "LTM_ENV": f"bench-{self.name}", "LTM_AGENT_WORK_DIR": os.path.join(self.workdir, "agents")}
+               "LTM_MYSQL_DATABASE": database or self.database,
+               "LTM_RABBITMQ_URI": f"amqp://guest:guest@127.0.0.1:5672/{vhost or self.vhost}",
+               "LTM_ENV": f"bench-{self.name}", "LTM_AGENT_WORK_DIR": os.path.join(self.workdir, "agents"),
+               # No per-key rate limit: a bench's few keys make thousands of requests a minute, and 429s answered
+               # in microseconds would pass for throughput.
+               "LTM_API_RATE_LIMIT": "0"}
         env.update(extra_env or {})
-        proc = self.start("ltm", ["java", f"-Xmx{heap}", *self.jvm(), *jvm_args, "-jar", JAR, role], env)
+        proc = self.start(what, ["java", f"-Xmx{heap}", *self.jvm(), *jvm_args, "-jar", jar or JAR, role], env)
+        if what == "ltm":
+            self.ltm_pid = proc.pid
+        self.pids = getattr(self, "pids", {})
+        self.pids[what] = proc.pid
         self.vhost_ready()
         wait_http(f"http://127.0.0.1:{port}/ready", 120, self.workdir, proc)
         return f"http://127.0.0.1:{port}"
@@ -173,10 +242,11 @@ class Bench:
             rows_a.append(f"('{acc}', 'bench {i}', 'bench-{i}-{acc}@example.test')")
             rows_k.append(f"('key_{acc}', '{acc}', '{prefix}', '{hashlib.sha256(key.encode()).hexdigest()}', 'bench')")
             keys.append((acc, key))
-        for chunk in range(0, n, 500):
-            sql(self.database, "INSERT INTO accounts (id, name, email) VALUES " + ",".join(rows_a[chunk:chunk + 500]))
-            sql(self.database, "INSERT INTO api_keys (id, account_id, prefix, key_hash, label) VALUES "
-                + ",".join(rows_k[chunk:chunk + 500]))
+        for database in self.account_databases:
+            for chunk in range(0, n, 500):
+                sql(database, "INSERT INTO accounts (id, name, email) VALUES " + ",".join(rows_a[chunk:chunk + 500]))
+                sql(database, "INSERT INTO api_keys (id, account_id, prefix, key_hash, label) VALUES "
+                    + ",".join(rows_k[chunk:chunk + 500]))
         return keys
 
     def close(self):
@@ -201,14 +271,21 @@ class Bench:
                     pass
         self._vhost.join()
         self._sweep.join()
-        vhost = subprocess.Popen(["rabbitmqctl", "-q", "delete_vhost", self.vhost], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        vhosts = [subprocess.Popen(["rabbitmqctl", "-q", "delete_vhost", v], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL) for v in self.vhosts]
         subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-e",
                         "".join(f"DROP DATABASE IF EXISTS {d};" for d in self.databases)],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        vhost.wait()
+        for v in vhosts:
+            v.wait()
         if os.environ.get("BENCH_KEEP_LOGS") is None:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def make_vhost(name):
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def wait_http(url, seconds, logdir=None, proc=None):

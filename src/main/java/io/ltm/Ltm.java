@@ -19,6 +19,7 @@ import io.ltm.cloud.CloudProvider;
 import io.ltm.cloud.LocalCloudProvider;
 import io.ltm.cloud.MachineRepository;
 import io.ltm.cloud.Provisioning;
+import io.ltm.cloud.ProvisioningTimeout;
 import io.ltm.cloud.Reconciler;
 import io.ltm.cloud.ec2.Ec2CloudProvider;
 import io.ltm.config.ConfigValidation;
@@ -165,9 +166,10 @@ public final class Ltm {
     reconciler.set(new Reconciler(pool, config.cloud(), provider, machines, provisioning));
     return provider.prepare()
       .compose(v -> deployRelay())
-      .compose(v -> vertx.deployVerticle(new JobWorker(pool, config.rabbitmq(), provisioning, new OrderFulfilment(pool),
+      .compose(v -> vertx.deployVerticle(new JobWorker(pool, config.rabbitmq(), provisioning, new OrderFulfilment(pool, streams, transitions),
         streams, transitions)))
       .compose(id -> vertx.deployVerticle(reconciler.get()))
+      .compose(id -> vertx.deployVerticle(new ProvisioningTimeout(pool, config.cloud(), streams, transitions, machines)))
       .compose(id -> vertx.deployVerticle(new HealthPruner(pool, config.agent().healthRetentionHours() * 3600L)))
       .onFailure(err -> provider.close())
       .mapEmpty();

@@ -20,7 +20,8 @@ import java.util.Map;
 public class Usage {
   private static final String STREAMS =
     "SELECT s.id, s.name, s.state, o.price_per_hour_cents, o.currency FROM streams s JOIN orders o ON o.id = s.order_id "
-      + "WHERE s.account_id = ? ORDER BY s.created_at, s.id";
+      // A failed order is charged nothing: its purchase never went through.
+      + "WHERE s.account_id = ? AND o.state <> 'FAILED' ORDER BY s.created_at, s.id";
   /** Every machine of the account's streams that was launched: what it is, its price, how long it has run. */
   private static final String MACHINES = "SELECT stream_id, instance_type, hourly_price_usd, "
     + "TIMESTAMPDIFF(MICROSECOND, launched_at, COALESCE(ended_at, CURRENT_TIMESTAMP(3))) DIV 1000 AS ms "

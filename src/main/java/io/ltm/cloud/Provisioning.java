@@ -134,6 +134,20 @@ public class Provisioning {
       .mapEmpty();
   }
 
+  /**
+   * A stop that could not finish: every machine of the stream still standing is LOST and terminated (what a
+   * terminate leaves running behind a LOST or TERMINATING row, the reconciler ends).
+   */
+  public Future<Void> loseAll(String streamId, String reason) {
+    return machines.notTerminated(pool, streamId).compose(list -> {
+      Future<Void> all = Future.succeededFuture();
+      for (Machine m : list) {
+        all = all.compose(v -> lost(m.id(), reason));
+      }
+      return all;
+    });
+  }
+
   /** Terminates one machine: TERMINATING is recorded first, so a crash mid-way is finished by a retry. */
   public Future<Void> terminate(String machineId, String reason) {
     return inMachineAccount(machineId, conn -> machines.lock(conn, machineId).compose(m -> {

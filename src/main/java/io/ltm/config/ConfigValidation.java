@@ -36,6 +36,7 @@ public final class ConfigValidation {
       throw new InvalidConfigurationException("cloud.provider", "'" + provider + "' is not a provider (local, ec2)");
     }
     positive("cloud.reconcileSeconds", config.cloud().reconcileSeconds());
+    positive("cloud.provisioningTimeoutSeconds", config.cloud().provisioningTimeoutSeconds());
     if (config.cloud().orphanGraceSeconds() < 0) {
       throw new InvalidConfigurationException("cloud.orphanGraceSeconds", "must not be negative");
     }

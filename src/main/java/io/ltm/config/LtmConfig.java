@@ -49,10 +49,12 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
    * @param reconcileSeconds   how often the reconciler compares the provider's machines (found by tag) with MySQL
    * @param orphanGraceSeconds a machine younger than this is never judged an orphan or gone: its launch may be
    *                           in flight, or the cloud's listing not yet caught up with it
+   * @param provisioningTimeoutSeconds a stream PROVISIONING this long with no machine being launched for it (its job
+   *                           lost, or still not taken) FAILS, so none is left waiting for ever
    */
   public record CloudConfig(String provider, String env, String advertisedHost, String workDir, int heartbeatSeconds,
                             int heartbeatTimeoutSeconds, int launchTimeoutSeconds, String x264Preset,
-                            int reconcileSeconds, int orphanGraceSeconds) {
+                            int reconcileSeconds, int orphanGraceSeconds, int provisioningTimeoutSeconds) {
   }
 
   /**
@@ -149,6 +151,7 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_X264_PRESET", "cloud.x264Preset"),
     Map.entry("LTM_RECONCILE_SECONDS", "cloud.reconcileSeconds"),
     Map.entry("LTM_ORPHAN_GRACE_SECONDS", "cloud.orphanGraceSeconds"),
+    Map.entry("LTM_PROVISIONING_TIMEOUT_SECONDS", "cloud.provisioningTimeoutSeconds"),
     Map.entry("LTM_EC2_REGION", "ec2.region"),
     Map.entry("LTM_EC2_ENDPOINT", "ec2.endpoint"),
     Map.entry("LTM_EC2_IMAGE", "ec2.image"),

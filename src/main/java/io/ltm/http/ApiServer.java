@@ -53,7 +53,7 @@ public class ApiServer extends VerticleBase {
   @Override
   public Future<?> start() {
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
-      Router router = router(contract);
+      Router router = router(ContractValidation.cachingValidators(contract));
       HttpServerOptions options = new HttpServerOptions()
         .setMaxInitialLineLength(FailureHandler.MAX_URL_CHARS)
         .setMaxHeaderSize(FailureHandler.MAX_HEADER_BYTES);
@@ -73,7 +73,9 @@ public class ApiServer extends VerticleBase {
   }
 
   private Router router(OpenAPIContract contract) {
-    RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+    RequestExtractor extractor = RequestExtractor.withBodyHandler();
+    RouterBuilder builder = RouterBuilder.create(vertx, contract, extractor);
+    ContractValidation.onEventLoop(vertx, builder, contract, extractor);
     BodyHandler body = BodyHandler.create().setBodyLimit(config.http().maxBodyBytes()).setHandleFileUploads(false);
     // Order matters: malformed URLs and media types are refused before a body is read or a key looked up.
     builder.rootHandler(RequestGuard::checkEscapes);

@@ -16,6 +16,7 @@ import io.vertx.rabbitmq.QueueOptions;
 import io.vertx.rabbitmq.RabbitMQClient;
 import io.vertx.rabbitmq.RabbitMQMessage;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 public class JobWorker extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
+  private static final long DEAD_RETRY_MS = 5000;
   private static final String RECORD = "UPDATE jobs SET step = ?, attempts = attempts + 1, last_error = ?, "
     + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
 
@@ -155,27 +157,73 @@ public class JobWorker extends VerticleBase {
     };
   }
 
-  /** A job that exhausted its deliveries: its stream fails with a reason the customer can read. */
+  /**
+   * A job that exhausted its deliveries gets a final outcome its customer can see, whatever its kind (the job's last
+   * error, kept in the jobs table for operators, may name hosts or paths: the customer gets a plain reason):
+   * <ul>
+   *   <li>{@code order.placed}: the order FAILS, nothing of it is charged, its streams are void;</li>
+   *   <li>{@code stream.start}: the stream FAILS (it can be started again);</li>
+   *   <li>{@code stream.stop}: the stream FAILS (billing stops) and its machines are LOST, so they are terminated now
+   *   or by the reconciler;</li>
+   *   <li>{@code machine.terminate}: the machine is LOST, likewise.</li>
+   * </ul>
+   * The job is recorded dead in the transaction that gives its subject the outcome: whoever sees the one also finds
+   * the other. Every outcome can be applied twice; one that cannot be applied now (MySQL away) is tried again.
+   */
   private void handleDead(RabbitMQClient client, RabbitMQMessage msg) {
     long tag = msg.envelope().getDeliveryTag();
-    JsonObject body = msg.body().toJsonObject();
-    Job job = Job.fromJson(body);
-    LOG.error("job {} ({} {}) was dead-lettered", job.id(), job.kind(), job.subjectId());
-    // The job's last error (kept in the jobs table for operators) may name hosts or paths: the customer gets
-    // a plain reason.
-    String reason = "the transcoder could not be started after " + rabbitConfig.deliveryLimit()
-      + " attempts; please try again later";
-    // The job is recorded dead in the transaction that fails its stream: whoever sees the stream FAILED also
-    // finds the job dead (they were two commits, and a reader in between saw a FAILED stream with a live job).
-    Future<Void> outcome = !Job.STREAM_START.equals(job.kind()) ? record(job, "dead", null)
-      : Transactions.inAccount(pool, job.accountId(), conn -> conn.preparedQuery(RECORD)
-        .execute(Tuple.of("dead", null, job.id()))
-        .compose(r -> streams.lock(conn, job.subjectId())).compose(s ->
-          s == null || s.generation() != job.generation() ? Future.succeededFuture(false)
-            : transitions.move(conn, s, StreamState.FAILED, reason, null))).mapEmpty();
-    outcome
-      .onSuccess(v -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null))
-      .onComplete(ar -> settle(client, tag, true, "dead " + describe(job)));
+    Job job;
+    try {
+      job = Job.fromJson(msg.body().toJsonObject());
+    } catch (RuntimeException e) {
+      LOG.error("discarding a malformed dead-lettered job: {}", msg.body());
+      settle(client, tag, true, "a malformed dead-lettered job");
+      return;
+    }
+    LOG.error("job {} ({} {}) was dead-lettered: its delivery limit ({}) is spent", job.id(), job.kind(),
+      job.subjectId(), rabbitConfig.deliveryLimit());
+    deadOutcome(job)
+      .onSuccess(v -> {
+        vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+        settle(client, tag, true, "dead " + describe(job));
+      })
+      .onFailure(err -> {
+        LOG.warn("dead {} has no outcome yet ({}); trying again in {} ms", describe(job), err.toString(),
+          DEAD_RETRY_MS);
+        vertx.setTimer(DEAD_RETRY_MS, t -> settle(client, tag, false, "dead " + describe(job)));
+      });
+  }
+
+  private Future<Void> deadOutcome(Job job) {
+    String attempts = " after " + rabbitConfig.deliveryLimit() + " attempts";
+    return switch (job.kind()) {
+      case Job.ORDER_PLACED -> deadIn(job, conn -> orders.fail(conn, job.accountId(), job.subjectId(),
+        "the purchase could not be completed" + attempts + "; nothing was charged, please buy again"));
+      case Job.STREAM_START -> deadIn(job, conn -> failStream(conn, job,
+        "the transcoder could not be started" + attempts + "; please try again later"));
+      case Job.STREAM_STOP -> {
+        String reason = "the stream could not be stopped cleanly" + attempts + "; its transcoder is being shut down";
+        yield deadIn(job, conn -> failStream(conn, job, reason))
+          .compose(v -> provisioning.loseAll(job.subjectId(), reason));
+      }
+      case Job.MACHINE_TERMINATE -> provisioning.lost(job.subjectId(),
+          "the transcoder machine could not be shut down" + attempts + "; it is being shut down again")
+        .compose(v -> record(job, "dead", null));
+      default -> record(job, "dead", null);
+    };
+  }
+
+  /** Records the job dead and applies {@code outcome} in one transaction of the job's account. */
+  private Future<Void> deadIn(Job job, java.util.function.Function<SqlConnection, Future<?>> outcome) {
+    return Transactions.inAccount(pool, job.accountId(), conn -> conn.preparedQuery(RECORD)
+      .execute(Tuple.of("dead", null, job.id()))
+      .compose(r -> outcome.apply(conn))).mapEmpty();
+  }
+
+  /** The job's stream FAILS with the reason, if it is still on the job's start generation. */
+  private Future<Boolean> failStream(SqlConnection conn, Job job, String reason) {
+    return streams.lock(conn, job.subjectId()).compose(s -> s == null || s.generation() != job.generation()
+      ? Future.succeededFuture(false) : transitions.move(conn, s, StreamState.FAILED, reason, null));
   }
 
   private Future<Void> record(Job job, String step, String error) {

@@ -42,7 +42,7 @@ public class OrderService {
   static final int MAX_QUANTITY = 10;
   private static final String INSERT_ORDER = "INSERT INTO orders (id, account_id, offer_id, quantity, state, "
     + "price_per_hour_cents, currency) VALUES (?, ?, ?, ?, ?, ?, ?)";
-  private static final String FIND_ORDER = "SELECT id, offer_id, quantity, state, price_per_hour_cents, currency, "
+  private static final String FIND_ORDER = "SELECT id, offer_id, quantity, state, state_reason, price_per_hour_cents, currency, "
     + "created_at FROM orders WHERE id = ? AND account_id = ?";
   private static final String SAVE_KEY = "INSERT INTO idempotency_keys (account_id, idem_key, request_hash, status, "
     + "response) VALUES (?, ?, ?, ?, ?)";
@@ -108,6 +108,7 @@ public class OrderService {
         .put("offerId", row.getString("offer_id"))
         .put("quantity", row.getInteger("quantity"))
         .put("state", row.getString("state"))
+        .put("stateReason", row.getString("state_reason"))
         .put("pricePerHourCents", row.getInteger("price_per_hour_cents"))
         .put("currency", row.getString("currency"))
         .put("createdAt", Utc.format(row.getLocalDateTime("created_at")));
@@ -150,6 +151,7 @@ public class OrderService {
       .put("offerId", offer.id())
       .put("quantity", quantity)
       .put("state", "PENDING")
+      .putNull("stateReason")
       .put("pricePerHourCents", total)
       .put("currency", offer.currency())
       .put("streams", streamsJson));

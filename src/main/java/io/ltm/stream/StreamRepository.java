@@ -33,6 +33,14 @@ public class StreamRepository {
     + "generation = generation + 1, machine_id = NULL, preview_url = NULL, ingest_url = NULL, "
     + "playback_url = NULL, active_cdn = NULL, "
     + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  /**
+   * Streams PROVISIONING since before the timeout with no machine of their start being launched or running: nothing
+   * will move them (their job was lost, or no worker takes it). A bounded batch, oldest first.
+   */
+  private static final String STUCK_PROVISIONING = "SELECT " + Stream.COLUMNS + " FROM streams s "
+    + "WHERE s.state = 'PROVISIONING' AND s.updated_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND "
+    + "AND NOT EXISTS (SELECT 1 FROM machines m WHERE m.stream_id = s.id AND m.generation = s.generation "
+    + "AND m.state NOT IN ('LOST', 'TERMINATING', 'TERMINATED')) ORDER BY s.updated_at LIMIT 100";
   private static final String SET_MACHINE = "UPDATE streams SET machine_id = ? WHERE id = ?";
   private static final String SET_PLAYBACK = "UPDATE streams SET active_cdn = ?, playback_url = ? WHERE id = ?";
   private static final String SET_URLS = "UPDATE streams SET preview_url = COALESCE(?, preview_url), "
@@ -105,6 +113,11 @@ public class StreamRepository {
   /** A new start: next generation, fresh machine and URLs. */
   public Future<Void> beginStart(SqlConnection conn, String id) {
     return conn.preparedQuery(BEGIN_START).execute(Tuple.of(id)).mapEmpty();
+  }
+
+  /** See {@link #STUCK_PROVISIONING}; the caller locks each and checks again before acting. */
+  public Future<List<Stream>> stuckProvisioning(SqlClient client, int timeoutSeconds) {
+    return client.preparedQuery(STUCK_PROVISIONING).execute(Tuple.of(timeoutSeconds)).map(StreamRepository::all);
   }
 
   public Future<Void> setMachine(SqlConnection conn, String id, String machineId) {

@@ -1,8 +1,10 @@
 package io.ltm.stream;
 
+import io.ltm.common.ApiException;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.jobs.Job;
+import io.ltm.order.OrderFulfilment;
 import io.ltm.stream.domain.StreamAction;
 import io.ltm.stream.domain.StreamLifecycle;
 import io.ltm.stream.domain.StreamState;
@@ -38,7 +40,11 @@ public class StreamService {
 
   /** Starts (or restarts) a stream: a new generation, PROVISIONING, and a start job for the workers. */
   public Future<Stream> start(String accountId, String id) {
-    return act(accountId, id, StreamAction.START, (conn, s) -> streams.beginStart(conn, s.id())
+    return act(accountId, id, StreamAction.START, (conn, s) -> OrderFulfilment.failure(conn, s.orderId())
+      .compose(failed -> failed == null ? Future.<Void>succeededFuture()
+        : Future.failedFuture(ApiException.conflict("order_failed", "this stream's order failed (" + failed
+          + "); buy it again", new JsonObject().put("orderId", s.orderId()))))
+      .compose(v -> streams.beginStart(conn, s.id()))
       .compose(v -> transitions.record(conn, s, StreamState.PROVISIONING, null,
         new JsonObject().put("generation", s.generation() + 1)))
       .compose(v -> Job.of(Job.STREAM_START, accountId, s.id(), s.generation() + 1).enqueue(conn)));
