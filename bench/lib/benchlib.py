@@ -317,6 +317,15 @@ def metrics(base):
     return out
 
 
+def pool_wait_ms(before, after):
+    """Mean wait for a MySQL connection (ms) between two /metrics samples, and how many queries waited."""
+    def total(m, suffix):
+        return sum(v for k, v in m.items() if k.startswith("vertx_pool_queue_time_seconds_" + suffix)
+                   and 'pool_name="ltm-mysql"' in k)
+    n = total(after, "count") - total(before, "count")
+    return (1000 * (total(after, "sum") - total(before, "sum")) / n if n else 0.0), n
+
+
 def write_results(name, title, command, lines):
     path = os.path.join(ROOT, "bench", "results", name + ".md")
     with open(path, "w") as f:

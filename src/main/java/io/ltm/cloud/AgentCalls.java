@@ -174,22 +174,39 @@ public class AgentCalls {
   /**
    * The heartbeat that claims the machine's health slot stores a {@code stream.health} event; the claim is a
    * conditional UPDATE, so two heartbeats racing for it store one event, and the loser is a plain heartbeat.
+   *
+   * <p>The event is numbered (the account row's exclusive lock, taken first as in every event transaction) and the
+   * slot claimed in statements sent together, the event stored as soon as its number is back: four round trips
+   * where locking, claiming and numbering one after the other took six, at a fleet's 400 health events a second.
+   * A lost claim rolls the whole transaction back, number and event included.
    */
   private Future<Void> recordWithHealth(Machine m, StreamState state, JsonObject progress) {
-    return Transactions.inAccount(pool, m.accountId(), conn ->
-        machines.heartbeatClaimingHealth(conn, m.id(), progress.encode(), config.agent().healthEventSeconds())
-          .compose(claimed -> claimed
-            ? EventLog.append(conn, m.accountId(), EventTypes.STREAM_HEALTH, m.streamId(), health(progress, state))
-              .map(true)
-            : Future.succeededFuture(false)))
+    String progressJson = progress.encode();
+    return Transactions.run(pool, conn -> {
+      Future<JsonObject> event = EventLog.append(conn, m.accountId(), EventTypes.STREAM_HEALTH, m.streamId(),
+        health(progress, state));
+      Future<Boolean> claimed = machines.heartbeatClaimingHealth(conn, m.id(), progressJson,
+        config.agent().healthEventSeconds());
+      return Future.all(event, claimed).compose(both -> claimed.result() ? Future.succeededFuture(true)
+        : Future.<Boolean>failedFuture(HEALTH_SLOT_TAKEN));
+    })
+      .recover(err -> err == HEALTH_SLOT_TAKEN ? Future.succeededFuture(false) : Future.failedFuture(err))
       .compose(claimed -> {
         if (claimed) {
           wakeRelay();
           return Future.succeededFuture();
         }
-        return machines.heartbeat(pool, m.id(), progress.encode());
+        return machines.heartbeat(pool, m.id(), progressJson);
       });
   }
+
+  /** Rolls back a health event whose heartbeat lost the race for the slot; never leaves {@link #recordWithHealth}. */
+  private static final RuntimeException HEALTH_SLOT_TAKEN = new IllegalStateException("health slot taken") {
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  };
 
   private static JsonObject health(JsonObject progress, StreamState state) {
     JsonObject h = new JsonObject();

@@ -1,6 +1,10 @@
 package io.ltm.it;
 
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.MethodOrderer;
@@ -10,6 +14,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -112,5 +119,55 @@ class HeartbeatIT extends LtmTestBase {
       .as("other events are history: kept").isEqualTo(1);
     assertThat(count("SELECT COUNT(*) FROM events WHERE account_id = '" + accountId + "' AND type = 'stream.health'"))
       .as("health figures younger than the retention stay").isEqualTo(1);
+  }
+
+  /**
+   * A stream's health slot (one stored stream.health per agent.healthEventSeconds) holds however many heartbeats
+   * arrive at once: one event, and every heartbeat answered 200 with its progress kept. The machine is played by
+   * the test, as a provider's launch would write it (provider "test", which no part of this LTM manages), then
+   * registered through the real hello.
+   */
+  @Test
+  @Order(4)
+  void heartbeatsArrivingTogetherStoreOneHealthEvent() {
+    ApiClient api = api(newAccountKey("heartbeat-race"));
+    String id = buy(api, "mobile", "rtmp").getString("id");
+    String machineId = "mch_race" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    String bootstrap = UUID.randomUUID().toString().replace("-", "");
+    Await.result(ltm.pool().preparedQuery("UPDATE streams SET state = 'PROVISIONING' WHERE id = ?").execute(Tuple.of(id)));
+    Await.result(ltm.pool().preparedQuery("INSERT INTO machines (id, stream_id, account_id, generation, provider, "
+      + "state, bootstrap_token) SELECT ?, id, account_id, generation, 'test', 'RUNNING', ? FROM streams WHERE id = ?")
+      .execute(Tuple.of(machineId, bootstrap, id)));
+    ApiClient.Reply hello = api.withKey(bootstrap).post("/internal/agents/" + machineId + "/hello", new JsonObject());
+    assertThat(hello.status()).as(hello.body()).isEqualTo(200);
+    String token = hello.json().getString("agentToken");
+
+    WebClient web = WebClient.create(vertx);
+    try {
+      List<Future<HttpResponse<Buffer>>> beats = new ArrayList<>();
+      for (int i = 1; i <= 16; i++) {
+        beats.add(web.post(port, "127.0.0.1", "/internal/agents/" + machineId + "/heartbeat")
+          .putHeader("Authorization", "Bearer " + token)
+          .sendJsonObject(new JsonObject().put("progress", new JsonObject().put("frame", i * 25).put("fps", 25.0)
+            .put("inputPresent", true).put("inputKind", "rtmp"))));
+      }
+      Await.result(Future.join(beats));
+      for (Future<HttpResponse<Buffer>> beat : beats) {
+        assertThat(beat.result().statusCode()).as(beat.result().bodyAsString()).isEqualTo(200);
+      }
+    } finally {
+      web.close();
+    }
+    assertThat(count("SELECT COUNT(*) FROM events WHERE stream_id = '" + id + "' AND type = 'stream.health'"))
+      .as("one stream.health for sixteen heartbeats inside one slot").isEqualTo(1);
+    JsonObject stored = new JsonObject(Await.result(ltm.pool().preparedQuery("SELECT payload FROM events "
+      + "WHERE stream_id = ? AND type = 'stream.health'").execute(Tuple.of(id))).iterator().next().getString(0));
+    assertThat(stored.getJsonObject("health").getInteger("frame")).isBetween(25, 400);
+    assertThat(count("SELECT COUNT(*) FROM machines WHERE id = '" + machineId + "' AND progress IS NOT NULL "
+      + "AND last_health_at IS NOT NULL")).isEqualTo(1);
+    // The seq the rolled-back losers took is given again: the account's numbers stay gapless.
+    assertThat(count("SELECT event_seq FROM accounts WHERE id = (SELECT account_id FROM streams WHERE id = '" + id
+      + "')")).isEqualTo(count("SELECT MAX(seq) FROM events WHERE account_id = (SELECT account_id FROM streams "
+      + "WHERE id = '" + id + "')"));
   }
 }
