@@ -6,17 +6,21 @@ One run, same machine, same ladder (the `mobile` offer: 240p + 144p, 2 s segment
   B. the same stream delivered by http-put to a real nginx WebDAV peer on this host for SECONDS, agent CPU measured,
      and for every playlist the agent published on the CDN the delay from the segment closing (the local playlist
      written by ffmpeg) to the CDN answering the upload of the playlist that names it (the agent logs each as
-     `delivered cdn=… closedToPlayableMs=…`).
+     `delivered cdn=… format=hls closedToPlayableMs=…`).
 Agent CPU is the agent JVM plus its ffmpeg (every process whose command line names the run's agent folder), from
 /proc utime+stime over the same window. Figures: p50/p99 closed→playable, and CPU B / CPU A.
 
-Usage: bench/cdn-delivery.py [seconds] [--smoke]   (needs target/ltm.jar, MariaDB, RabbitMQ, nginx)
+Usage: bench/cdn-delivery.py [seconds] [--smoke] [--dash]   (needs target/ltm.jar, MariaDB, RabbitMQ, nginx)
 --smoke: a few seconds, results to target/bench-cdn-delivery.md instead of bench/results/ (CI).
+--dash: both streams also packaged as DASH (A and B alike, so the ratio is still delivery on / off); B's DASH manifest
+        is measured the same way (`format=dash`: manifest written by ffmpeg → manifest on the CDN naming the segment).
+        Results to bench/results/cdn-delivery-dash.md.
 Everything it starts (LTM, agents, nginx, database, vhost, folders) is removed when it ends, even on failure.
 """
 import json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
 SMOKE = "--smoke" in sys.argv
+DASH = "--dash" in sys.argv
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 SECONDS = int(ARGS[0]) if ARGS else (4 if SMOKE else 60)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,22 +113,29 @@ http {{ access_log off; client_body_temp_path {d}/body; proxy_temp_path {d}/prox
 
 def measure(api, cdn, label):
     sid = api("POST", "/api/v1/orders", {"offerId": "mobile"})["streams"][0]["id"]
+    change = {}
     if cdn:
-        api("PATCH", f"/api/v1/streams/{sid}", {"cdn": {"primary": cdn}})
+        change["cdn"] = {"primary": cdn}
+    if DASH:
+        change["outputs"] = {"dash": True}
+    if change:
+        api("PATCH", f"/api/v1/streams/{sid}", change)
     api("POST", f"/api/v1/streams/{sid}/start")
     api.wait(sid, "LIVE")
     time.sleep(2)  # past the start-up burst
     t0, c0 = time.time(), agent_cpu_ticks()
     time.sleep(SECONDS)
     cpu = (agent_cpu_ticks() - c0) / TICK / (time.time() - t0)
-    latencies = []
+    latencies = {"hls": [], "dash": []}
     for m in os.listdir(AGENTS):
         log = os.path.join(AGENTS, m, "agent.log")
         if os.path.exists(log) and cdn:
-            latencies += [int(x) for x in re.findall(r"closedToPlayableMs=(\d+)", open(log).read())]
+            for fmt, ms in re.findall(r"format=(\w+) closedToPlayableMs=(\d+)", open(log).read()):
+                latencies.setdefault(fmt, []).append(int(ms))
     api("POST", f"/api/v1/streams/{sid}/stop")
     api.wait(sid, "STOPPED")
-    print(f"{label}: agent CPU {cpu:.3f} cores over {SECONDS} s" + (f", {len(latencies)} playlists delivered" if cdn else ""))
+    print(f"{label}: agent CPU {cpu:.3f} cores over {SECONDS} s" + (f", {len(latencies['hls'])} playlists and "
+          f"{len(latencies['dash'])} DASH manifests delivered" if cdn else ""))
     return cpu, latencies
 
 
@@ -163,21 +174,25 @@ def main():
         api = Api(port, key)
         profile = api("POST", "/api/v1/cdn-profiles", {"name": "bench dav", "kind": "http-put", "url": dav})["id"]
         cpu_off, _ = measure(api, None, "A: origin only (delivery off)")
-        cpu_on, lat = measure(api, profile, "B: http-put to nginx (delivery on)")
-        if not lat:
+        cpu_on, delivered = measure(api, profile, "B: http-put to nginx (delivery on)")
+        lat, dash = delivered["hls"], delivered["dash"]
+        if not lat or DASH and not dash:
             raise RuntimeError("no delivery measured")
-        report = (f"# CDN delivery\n\nCommand: `bench/cdn-delivery.py {SECONDS}{' --smoke' if SMOKE else ''}` on "
+        report = (f"# CDN delivery\n\nCommand: `bench/cdn-delivery.py {SECONDS}{' --smoke' if SMOKE else ''}{' --dash' if DASH else ''}` on "
                   f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, load average {' '.join(load)} at start "
                   f"(a shared machine: figures are noisy; re-measure on a quiet host).\n\n"
-                  f"Ladder: `mobile` offer (240p + 144p), test pattern, 2 s segments; CDN: nginx WebDAV on this host.\n\n"
+                  f"Ladder: `mobile` offer (240p + 144p), test pattern, 2 s segments{', HLS and DASH' if DASH else ''}; "
+                  f"CDN: nginx WebDAV on this host.\n\n"
                   f"| what | figure |\n| --- | --- |\n"
                   f"| segment closed on the agent → playable on the CDN, p50 | {pct(lat, 50)} ms |\n"
                   f"| same, p99 ({len(lat)} playlists) | {pct(lat, 99)} ms |\n"
+                  + (f"| DASH: manifest written by ffmpeg → on the CDN, p50 | {pct(dash, 50)} ms |\n"
+                     f"| same, p99 ({len(dash)} manifests) | {pct(dash, 99)} ms |\n" if DASH else "") +
                   f"| agent CPU, delivery off (baseline) | {cpu_off:.3f} cores |\n"
                   f"| agent CPU, delivery on | {cpu_on:.3f} cores |\n\n"
                   f"**CPU with delivery / without: {cpu_on / cpu_off:.3f}×** (target ≤ 1.05×); p99 target ≤ 500 ms.\n")
         out = os.path.join(ROOT, "target", "bench-cdn-delivery.md") if SMOKE else \
-            os.path.join(ROOT, "bench", "results", "cdn-delivery.md")
+            os.path.join(ROOT, "bench", "results", "cdn-delivery-dash.md" if DASH else "cdn-delivery.md")
         os.makedirs(os.path.dirname(out), exist_ok=True)
         with open(out, "w") as f:
             f.write(report)

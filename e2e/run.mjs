@@ -466,6 +466,7 @@ async function runTests() {
       const id = await buy(a, 'mobile');
       await a.waitForSelector(`[data-testid=cdn-primary] option[value="${profileId}"]`, { state: 'attached' });
       await a.selectOption('[data-testid=cdn-primary]', profileId);
+      await a.check('form[data-testid=config-form] [name="outputs.dash"]');
       await a.click('form[data-testid=config-form] button[type=submit]');
       await a.waitForSelector('[data-testid=config-saved]:has-text("version 2")');
       await a.click('.stream-page button[data-action=start]');
@@ -477,6 +478,9 @@ async function runTests() {
       await a.waitForSelector('[data-testid=health-cdn-primary]', { timeout: 30_000 });
       await snap(a, 'cdn-playing');
       assert(playback.includes(id), `playback URL ${playback} names the stream`);
+      // DASH is on: its manifest on the same CDN is shown beside the HLS playback URL.
+      const dash = await (await a.waitForSelector(`[data-testid=dash-playback-url]:has-text("${dav.url}")`)).textContent();
+      assert(dash.includes(id) && dash.endsWith('/dash/manifest.mpd'), `DASH playback URL ${dash}`);
       await a.click('.stream-page button[data-action=stop]');
       await badgeIs(a, 'STOPPED');
     } finally {

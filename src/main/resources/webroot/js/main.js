@@ -115,6 +115,7 @@ function onEvent(event) {
       s.allowedActions = event.allowedActions || null;
       if (event.detail && event.detail.previewUrl) s.previewUrl = event.detail.previewUrl;
       if (event.detail && 'playbackUrl' in event.detail) s.playbackUrl = event.detail.playbackUrl;
+      if (event.detail && 'dashPlaybackUrl' in event.detail) s.dashPlaybackUrl = event.detail.dashPlaybackUrl;
       if (event.state === 'DELETED') app.streams.delete(event.streamId);
       if (event.state === 'READY' || event.state === 'LIVE' || !event.allowedActions) refreshStream(event.streamId);
     } else if (event.state !== 'DELETED') {
@@ -130,6 +131,7 @@ function onEvent(event) {
   } else if (event.type === 'stream.cdn') {
     app.cdn.set(event.streamId, event);
     if (s && event.detail && event.detail.playbackUrl) s.playbackUrl = event.detail.playbackUrl;
+    if (s && event.detail && 'dashPlaybackUrl' in event.detail) s.dashPlaybackUrl = event.detail.dashPlaybackUrl;
   } else if (event.type === 'stream.config') {
     if (s && event.configVersion) s.configVersion = event.configVersion;
   } else if (event.type === 'order.state') {

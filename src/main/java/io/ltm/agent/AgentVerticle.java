@@ -139,13 +139,15 @@ public final class AgentVerticle extends VerticleBase {
   /** The active CDN changed: the server records it, switches playbackUrl and tells the browsers. */
   private void cdnSwitched(DeliveryManager.Switch s) {
     reporter.announceCdn(new JsonObject().put("active", s.active()).put("activeName", s.activeName())
-      .put("previous", s.previous()).put("reason", s.reason()).put("playbackUrl", s.playbackUrl()));
+      .put("previous", s.previous()).put("reason", s.reason()).put("playbackUrl", s.playbackUrl())
+      .put("dashPlaybackUrl", s.dashPlaybackUrl()));
   }
 
   private Future<Void> report(String state, String reason) {
     JsonObject body = new JsonObject().put("state", state).put("previewUrl", previewUrl());
     if (delivery != null && !"FAILED".equals(state)) {
-      body.put("playbackUrl", delivery.playbackUrl()).put("activeCdn", delivery.activeId());
+      body.put("playbackUrl", delivery.playbackUrl()).put("dashPlaybackUrl", delivery.dashPlaybackUrl())
+        .put("activeCdn", delivery.activeId());
     }
     if (ingest.listens()) {
       body.put("ingestUrl", ingest.ingestUrl(pipeline.advertisedHost()));

@@ -23,11 +23,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Uploads one stream to one CDN (http-put or s3): segments first, then the playlist that names them, so a viewer
- * never reads a playlist whose segments are not there yet. A few uploads run at once; a failed one is retried with
- * back-off; segments that left the window are deleted. Its queue is bounded: when the CDN is slower than the
- * encoder, the oldest waiting segments are dropped (and counted) — a slow or dead CDN never holds up ffmpeg or
- * another CDN, which each have their own queue and client. Touched only on the agent's context.
+ * Uploads one stream to one CDN (http-put or s3): segments first, then the playlist (HLS) or manifest (DASH) that
+ * names them, so a viewer never reads a playlist whose segments are not there yet. A few uploads run at once; a
+ * failed one is retried with back-off; segments that left the window are deleted. Its queue is bounded: when the
+ * CDN is slower than the encoder, the oldest waiting segments are dropped (and counted) — a slow or dead CDN never
+ * holds up ffmpeg or another CDN, which each have their own queue and client. Touched only on the agent's context.
  */
 final class CdnDelivery {
   private static final Logger LOG = LoggerFactory.getLogger(CdnDelivery.class);
@@ -36,11 +36,30 @@ final class CdnDelivery {
   static final long RETRY_MAX_MS = 4_000;
   private static final int LATENCIES_KEPT = 50;
 
-  /** What has to go out; a playlist waits for the segments of its rendition queued before it. */
-  sealed interface Item permits Segment, Playlist, Delete {
+  /**
+   * What has to go out; a playlist waits for the segments of its rendition queued before it, the DASH manifest for
+   * every DASH segment queued before it.
+   */
+  sealed interface Item permits Segment, Playlist, Manifest, Delete {
   }
 
-  record Segment(String rendition, String uri, Path file, long sequence, long closedAtMs) implements Item {
+  /** Tracks of DASH segments start with this: {@code dash/<init segment>}, one per representation and run. */
+  static final String DASH_TRACK = FfmpegCommand.DASH_DIR + "/";
+
+  /**
+   * @param track    what the segment belongs to: an HLS rendition's name, or {@link #DASH_TRACK} and the init segment
+   *                 of its DASH representation
+   * @param path     where it goes, relative to the stream's folder on the CDN ({@code 720p/seg_1.ts})
+   * @param sequence its number in its track; {@link Long#MIN_VALUE} for an init segment
+   */
+  record Segment(String track, String path, Path file, long sequence, long closedAtMs) implements Item {
+    boolean init() {
+      return sequence == Long.MIN_VALUE;
+    }
+  }
+
+  /** @param closedAtMs when ffmpeg wrote it, as its newest segment closed */
+  record Manifest(String text, DashManifest parsed, long closedAtMs) implements Item {
   }
 
   record Playlist(String rendition, String text, List<HlsPlaylist.Segment> segments) implements Item {
@@ -51,7 +70,8 @@ final class CdnDelivery {
 
   /** One upload done: how long after the segment closed it became playable (for the benchmark), in ms. */
   interface Listener {
-    void delivered(CdnDelivery delivery, long segmentClosedAtMs, long playableAtMs);
+    /** @param format {@code hls} (a rendition's playlist) or {@code dash} (the manifest) */
+    void delivered(CdnDelivery delivery, String format, long segmentClosedAtMs, long playableAtMs);
 
     void result(CdnDelivery delivery, boolean ok, String error);
   }
@@ -66,9 +86,11 @@ final class CdnDelivery {
   private final Deque<Item> queue = new ArrayDeque<>();
   private final Set<Item> inFlight = new HashSet<>();
   private final Map<Item, Integer> attempts = new HashMap<>();
-  /** Uploaded segments per rendition, by sequence: what a playlist may name, and what expires later. */
+  /** Uploaded segments per track, by sequence: what a playlist may name, and what expires later. */
   private final Map<String, LinkedHashMap<Long, String>> uploaded = new HashMap<>();
-  /** Segments of a rendition waiting or in flight, to hold its playlist back. */
+  /** DASH tracks the last manifest no longer names (an earlier run), and how many manifests ago they left it. */
+  private final Map<String, Integer> dashTracksGone = new HashMap<>();
+  /** Segments of a track waiting or in flight. */
   private final Map<String, Integer> pendingSegments = new HashMap<>();
   private final Set<String> renditionsPublished = new HashSet<>();
   private final Map<String, Long> offeredUpTo = new HashMap<>();
@@ -110,8 +132,12 @@ final class CdnDelivery {
     return uploader.publicUrl(streamPath + "/" + FfmpegCommand.MASTER_PLAYLIST);
   }
 
-  boolean hasUploaded(String rendition, long sequence) {
-    LinkedHashMap<Long, String> done = uploaded.get(rendition);
+  String dashPlaybackUrl() {
+    return uploader.publicUrl(streamPath + "/" + FfmpegCommand.DASH_DIR + "/" + FfmpegCommand.DASH_MANIFEST);
+  }
+
+  boolean hasUploaded(String track, long sequence) {
+    LinkedHashMap<Long, String> done = uploaded.get(track);
     return done != null && done.containsKey(sequence);
   }
 
@@ -120,20 +146,20 @@ final class CdnDelivery {
    * them again would only make a slow CDN slower). The init section of fMP4 goes once.
    */
   void offerSegment(Segment s) {
-    if (closed || hasUploaded(s.rendition(), s.sequence())) {
+    if (closed || hasUploaded(s.track(), s.sequence())) {
       return;
     }
-    Long upTo = offeredUpTo.get(s.rendition());
-    if (s.sequence() == Long.MIN_VALUE ? initOffered.contains(s.rendition()) : upTo != null && s.sequence() <= upTo) {
+    Long upTo = offeredUpTo.get(s.track());
+    if (s.init() ? initOffered.contains(s.track()) : upTo != null && s.sequence() <= upTo) {
       return;
     }
-    if (s.sequence() == Long.MIN_VALUE) {
-      initOffered.add(s.rendition());
+    if (s.init()) {
+      initOffered.add(s.track());
     } else {
-      offeredUpTo.put(s.rendition(), s.sequence());
+      offeredUpTo.put(s.track(), s.sequence());
     }
     queue.addLast(s);
-    pendingSegments.merge(s.rendition(), 1, Integer::sum);
+    pendingSegments.merge(s.track(), 1, Integer::sum);
     dropOldestBeyondBound();
     pump();
   }
@@ -145,6 +171,16 @@ final class CdnDelivery {
     }
     queue.removeIf(i -> i instanceof Playlist q && q.rendition().equals(p.rendition()) && !inFlight.contains(i));
     queue.addLast(p);
+    pump();
+  }
+
+  /** A newer DASH manifest replaces one still waiting. */
+  void offerManifest(Manifest m) {
+    if (closed) {
+      return;
+    }
+    queue.removeIf(i -> i instanceof Manifest && !inFlight.contains(i));
+    queue.addLast(m);
     pump();
   }
 
@@ -201,14 +237,14 @@ final class CdnDelivery {
     Iterator<Item> it = queue.iterator();
     while (segments > maxQueuedSegments && it.hasNext()) {
       Item i = it.next();
-      if (i instanceof Segment s && !inFlight.contains(i)) {
+      // An init segment is never dropped: every later segment of its track needs it.
+      if (i instanceof Segment s && !s.init() && !inFlight.contains(i)) {
         it.remove();
         attempts.remove(i);
-        pendingSegments.merge(s.rendition(), -1, Integer::sum);
+        pendingSegments.merge(s.track(), -1, Integer::sum);
         segments--;
         dropped++;
-        LOG.warn("CDN {} is behind: dropped segment {}/{} ({} dropped so far)", target.name(), s.rendition(), s.uri(),
-          dropped);
+        LOG.warn("CDN {} is behind: dropped segment {} ({} dropped so far)", target.name(), s.path(), dropped);
       }
     }
   }
@@ -224,18 +260,23 @@ final class CdnDelivery {
       return;
     }
     Set<String> segmentsAhead = new HashSet<>();
+    boolean dashAhead = false;
     for (Item i : new ArrayList<>(queue)) {
       if (inFlight.size() >= IN_FLIGHT) {
         break;
       }
       if (i instanceof Segment s) {
-        segmentsAhead.add(s.rendition());
+        segmentsAhead.add(s.track());
+        dashAhead |= s.track().startsWith(DASH_TRACK);
       }
       if (inFlight.contains(i)) {
         continue;
       }
       if (i instanceof Playlist p && (segmentsAhead.contains(p.rendition())
         || inFlight.stream().anyMatch(f -> f instanceof Playlist q && q.rendition().equals(p.rendition())))) {
+        continue;
+      }
+      if (i instanceof Manifest && (dashAhead || inFlight.stream().anyMatch(f -> f instanceof Manifest))) {
         continue;
       }
       start(i);
@@ -270,10 +311,12 @@ final class CdnDelivery {
     if (item instanceof Segment s) {
       upload = vertx.fileSystem().readFile(s.file().toString())
         .recover(err -> Future.failedFuture(new GoneException()))
-        .compose(bytes -> uploader.put(streamPath + "/" + s.rendition() + "/" + s.uri(), bytes,
-          Uploader.contentType(s.uri()), Uploader.cacheControl(s.uri())));
+        .compose(bytes -> uploader.put(streamPath + "/" + s.path(), bytes,
+          Uploader.contentType(s.path()), Uploader.cacheControl(s.path())));
     } else if (item instanceof Playlist p) {
       upload = publishPlaylist(p);
+    } else if (item instanceof Manifest m) {
+      upload = publishManifest(m);
     } else {
       upload = uploader.delete(((Delete) item).path());
     }
@@ -286,7 +329,7 @@ final class CdnDelivery {
         // ffmpeg deleted it before this CDN got to it: as good as dropped.
         finish(item);
         dropped++;
-        pendingSegments.merge(s.rendition(), -1, Integer::sum);
+        pendingSegments.merge(s.track(), -1, Integer::sum);
         pump();
         return;
       }
@@ -294,8 +337,8 @@ final class CdnDelivery {
       if (ar.succeeded()) {
         finish(item);
         if (item instanceof Segment s) {
-          pendingSegments.merge(s.rendition(), -1, Integer::sum);
-          uploaded.computeIfAbsent(s.rendition(), r -> new LinkedHashMap<>()).put(s.sequence(), s.uri());
+          pendingSegments.merge(s.track(), -1, Integer::sum);
+          uploaded.computeIfAbsent(s.track(), r -> new LinkedHashMap<>()).put(s.sequence(), s.path());
         }
       } else {
         int n = attempts.merge(item, 1, Integer::sum);
@@ -330,7 +373,7 @@ final class CdnDelivery {
       .onSuccess(v -> {
         renditionsPublished.add(p.rendition());
         if (newestClosed > 0) {
-          listener.delivered(this, newestClosed, System.currentTimeMillis());
+          listener.delivered(this, "hls", newestClosed, System.currentTimeMillis());
         }
         expire(p);
       });
@@ -341,21 +384,68 @@ final class CdnDelivery {
     lastClosed.put(rendition, closedAtMs);
   }
 
+  /**
+   * Uploads the DASH manifest once every segment it names is on this CDN. Its template names no file, so a segment
+   * this CDN never got (dropped) is kept out the way HLS does it: each representation's timeline starts after the
+   * newest one missing, every segment keeping its number and time. Without its init segment, or with none of a
+   * representation's segments, there is nothing a player could use: the manifest waits for the next one.
+   */
+  private Future<Void> publishManifest(Manifest m) {
+    String text = DashManifest.publishable(m.text(), m.parsed(),
+      (r, number) -> hasUploaded(DASH_TRACK + r.initUri(), number));
+    if (text == null) {
+      return Future.succeededFuture();
+    }
+    String path = FfmpegCommand.DASH_DIR + "/" + FfmpegCommand.DASH_MANIFEST;
+    return uploader.put(streamPath + "/" + path, Buffer.buffer(text), Uploader.contentType(path),
+      Uploader.cacheControl(path)).onSuccess(v -> {
+        listener.delivered(this, "dash", m.closedAtMs(), System.currentTimeMillis());
+        expireDash(m.parsed());
+      });
+  }
+
   /** Segments more than {@code keepBehind} older than the playlist's first are deleted from the CDN. */
   private void expire(Playlist p) {
-    if (p.segments().isEmpty()) {
-      return;
+    if (!p.segments().isEmpty()) {
+      expire(p.rendition(), p.segments().get(0).sequence());
     }
-    long first = p.segments().get(0).sequence();
-    LinkedHashMap<Long, String> done = uploaded.get(p.rendition());
+  }
+
+  /**
+   * Each representation's segments more than {@code keepBehind} older than the manifest's first are deleted; a
+   * track the manifest no longer names (ffmpeg restarted: a new run, new names) goes entirely, init segment too,
+   * once {@code keepBehind} manifests have passed without it.
+   */
+  private void expireDash(DashManifest manifest) {
+    Set<String> named = new HashSet<>();
+    for (DashManifest.Representation r : manifest.representations()) {
+      String track = DASH_TRACK + r.initUri();
+      named.add(track);
+      dashTracksGone.remove(track);
+      expire(track, r.segments().get(0).number());
+    }
+    for (String track : new ArrayList<>(uploaded.keySet())) {
+      if (!track.startsWith(DASH_TRACK) || named.contains(track)) {
+        continue;
+      }
+      if (dashTracksGone.merge(track, 1, Integer::sum) > keepBehind) {
+        uploaded.remove(track).values().forEach(path -> queue.addLast(new Delete(streamPath + "/" + path)));
+        dashTracksGone.remove(track);
+      }
+    }
+  }
+
+  /** Deletes the track's segments numbered below {@code first - keepBehind}; its init segment stays. */
+  private void expire(String track, long first) {
+    LinkedHashMap<Long, String> done = uploaded.get(track);
     if (done == null) {
       return;
     }
     Iterator<Map.Entry<Long, String>> it = done.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<Long, String> e = it.next();
-      if (e.getKey() < first - keepBehind) {
-        queue.addLast(new Delete(streamPath + "/" + p.rendition() + "/" + e.getValue()));
+      if (e.getKey() != Long.MIN_VALUE && e.getKey() < first - keepBehind) {
+        queue.addLast(new Delete(streamPath + "/" + e.getValue()));
         it.remove();
       }
     }

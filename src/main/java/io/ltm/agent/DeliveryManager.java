@@ -24,7 +24,8 @@ import java.util.function.Consumer;
 
 /**
  * Sends the stream out through its CDNs, as the pipeline's {@link Pipeline.Delivery} says: watches each rendition's
- * playlist, hands new segments and then the playlist to every CDN that should have them (the active one in
+ * playlist (and the DASH manifest when the stream has DASH), hands new segments and then the playlist or manifest to
+ * every CDN that should have them (the active one in
  * {@code failover} mode, all in {@code both}), probes a standby CDN in the background, and switches the active CDN
  * with a {@link FailoverPolicy}. A switch is announced through {@code onSwitch}. Touched only on the agent's context.
  */
@@ -34,8 +35,9 @@ final class DeliveryManager implements CdnDelivery.Listener {
   static final long PROBE_MS = 2_000;
   static final long EVALUATE_MS = 500;
 
-  /** A switch of active CDN, for the server: ids, the new playback URL, and why. */
-  record Switch(String active, String activeName, String previous, String reason, String playbackUrl) {
+  /** A switch of active CDN, for the server: ids, the new playback URLs (HLS, and DASH or null), and why. */
+  record Switch(String active, String activeName, String previous, String reason, String playbackUrl,
+                String dashPlaybackUrl) {
   }
 
   private final Vertx vertx;
@@ -53,6 +55,9 @@ final class DeliveryManager implements CdnDelivery.Listener {
   private final List<Long> timers = new ArrayList<>();
   private final List<long[]> deliveredLatencies = new ArrayList<>();
   private String master;
+  /** The DASH manifest as last read, and when ffmpeg wrote it. */
+  private String dashText;
+  private long dashModified = -1;
   private boolean watching;
   private boolean stopped;
 
@@ -124,7 +129,8 @@ final class DeliveryManager implements CdnDelivery.Listener {
         int chosen = usable;
         UploadException why = checks.get(0).result();
         context.runOnContext(v -> onSwitch.accept(new Switch(targets.get(chosen).id(), targets.get(chosen).name(),
-          targets.get(0).id(), "primary CDN failed its check at start (" + why.getMessage() + ")", playbackUrl(chosen))));
+          targets.get(0).id(), "primary CDN failed its check at start (" + why.getMessage() + ")", playbackUrl(chosen),
+          dashPlaybackUrl(chosen))));
       }
       return Future.succeededFuture();
     });
@@ -136,6 +142,11 @@ final class DeliveryManager implements CdnDelivery.Listener {
 
   String playbackUrl() {
     return playbackUrl(policy.active());
+  }
+
+  /** The DASH manifest on the active CDN; null when the stream has no DASH or the CDN carries none (rtmp). */
+  String dashPlaybackUrl() {
+    return dashPlaybackUrl(policy.active());
   }
 
   /** Per-CDN health for the heartbeat. */
@@ -184,9 +195,9 @@ final class DeliveryManager implements CdnDelivery.Listener {
   }
 
   @Override
-  public void delivered(CdnDelivery delivery, long segmentClosedAtMs, long playableAtMs) {
+  public void delivered(CdnDelivery delivery, String format, long segmentClosedAtMs, long playableAtMs) {
     long ms = playableAtMs - segmentClosedAtMs;
-    LOG.info("delivered cdn={} closedToPlayableMs={}", delivery.target().id(), ms);
+    LOG.info("delivered cdn={} format={} closedToPlayableMs={}", delivery.target().id(), format, ms);
   }
 
   @Override
@@ -202,8 +213,10 @@ final class DeliveryManager implements CdnDelivery.Listener {
   private Object outlet(int i) {
     CdnTarget t = targets.get(i);
     if (t.uploads()) {
-      CdnDelivery d = new CdnDelivery(vertx, t, Uploaders.create(vertx, t), pipeline.streamId(),
-        8 * pipeline.renditions().size(), pipeline.hls().listSize(), this);
+      // 8 segments per rendition may wait, and as many per DASH representation (video and audio of each rendition).
+      int tracks = pipeline.renditions().size() * (pipeline.dash() ? 3 : 1);
+      CdnDelivery d = new CdnDelivery(vertx, t, Uploaders.create(vertx, t), pipeline.streamId(), 8 * tracks,
+        pipeline.hls().listSize(), this);
       d.expectRenditions(pipeline.renditions().size());
       return d;
     }
@@ -249,6 +262,17 @@ final class DeliveryManager implements CdnDelivery.Listener {
         });
       }).<Void>mapEmpty().otherwiseEmpty());
     }
+    if (pipeline.dash()) {
+      Path file = hlsDir.resolve(FfmpegCommand.DASH_DIR).resolve(FfmpegCommand.DASH_MANIFEST);
+      // ffmpeg writes the manifest aside and renames it: what is read is always a whole one.
+      reads.add(fs.props(file.toString()).compose(props -> props.lastModifiedTime() == dashModified
+        ? Future.succeededFuture()
+        : fs.readFile(file.toString()).map(text -> {
+          dashModified = props.lastModifiedTime();
+          dashChanged(text.toString(), props.lastModifiedTime());
+          return null;
+        })).<Void>mapEmpty().otherwiseEmpty());
+    }
     if (master == null) {
       reads.add(fs.readFile(hlsDir.resolve(FfmpegCommand.MASTER_PLAYLIST).toString()).map(text -> {
         master = text.toString();
@@ -292,14 +316,44 @@ final class DeliveryManager implements CdnDelivery.Listener {
   private void offerAll(CdnDelivery d, String rendition, String text, HlsPlaylist playlist, long closedAtMs) {
     Path dir = hlsDir.resolve(rendition);
     if (playlist.initUri() != null) {
-      d.offerSegment(new CdnDelivery.Segment(rendition, playlist.initUri(), dir.resolve(playlist.initUri()),
-        Long.MIN_VALUE, closedAtMs));
+      d.offerSegment(new CdnDelivery.Segment(rendition, rendition + "/" + playlist.initUri(),
+        dir.resolve(playlist.initUri()), Long.MIN_VALUE, closedAtMs));
     }
     for (HlsPlaylist.Segment s : playlist.segments()) {
-      d.offerSegment(new CdnDelivery.Segment(rendition, s.uri(), dir.resolve(s.uri()), s.sequence(), closedAtMs));
+      d.offerSegment(new CdnDelivery.Segment(rendition, rendition + "/" + s.uri(), dir.resolve(s.uri()), s.sequence(),
+        closedAtMs));
     }
     d.segmentClosed(rendition, closedAtMs);
     d.offerPlaylist(new CdnDelivery.Playlist(rendition, text, playlist.segments()));
+  }
+
+  private void dashChanged(String text, long modifiedMs) {
+    DashManifest manifest = DashManifest.parse(text);
+    if (manifest.representations().isEmpty()
+      || manifest.representations().stream().anyMatch(r -> r.segments().isEmpty() || r.initUri() == null)) {
+      return;
+    }
+    dashText = text;
+    for (int i = 0; i < outlets.length; i++) {
+      if (outlets[i] instanceof CdnDelivery d && delivers(i)) {
+        offerDash(d, text, manifest, modifiedMs);
+      }
+    }
+  }
+
+  /** Each representation's init segment, then its segments in the manifest's window, then the manifest. */
+  private void offerDash(CdnDelivery d, String text, DashManifest manifest, long closedAtMs) {
+    Path dir = hlsDir.resolve(FfmpegCommand.DASH_DIR);
+    String folder = FfmpegCommand.DASH_DIR + "/";
+    for (DashManifest.Representation r : manifest.representations()) {
+      String track = CdnDelivery.DASH_TRACK + r.initUri();
+      d.offerSegment(new CdnDelivery.Segment(track, folder + r.initUri(), dir.resolve(r.initUri()), Long.MIN_VALUE,
+        closedAtMs));
+      for (DashManifest.Segment s : r.segments()) {
+        d.offerSegment(new CdnDelivery.Segment(track, folder + s.uri(), dir.resolve(s.uri()), s.number(), closedAtMs));
+      }
+    }
+    d.offerManifest(new CdnDelivery.Manifest(text, manifest, closedAtMs));
   }
 
   /** A CDN that receives nothing (failover standby) is still proved every few seconds, so it can be switched to. */
@@ -338,6 +392,9 @@ final class DeliveryManager implements CdnDelivery.Listener {
       if (outlets[s.to()] instanceof CdnDelivery d) {
         lastPlaylist.forEach((rendition, text) -> offerAll(d, rendition, text, HlsPlaylist.parse(text),
           System.currentTimeMillis()));
+        if (dashText != null) {
+          offerDash(d, dashText, DashManifest.parse(dashText), System.currentTimeMillis());
+        }
         if (master != null) {
           d.offerMaster(master);
         }
@@ -347,7 +404,7 @@ final class DeliveryManager implements CdnDelivery.Listener {
       }
     }
     onSwitch.accept(new Switch(targets.get(s.to()).id(), targets.get(s.to()).name(), targets.get(s.from()).id(),
-      s.reason(), playbackUrl(s.to())));
+      s.reason(), playbackUrl(s.to()), dashPlaybackUrl(s.to())));
   }
 
   private String playbackUrl(int i) {
@@ -363,5 +420,21 @@ final class DeliveryManager implements CdnDelivery.Listener {
     }
     String url = t.setting("playbackUrl");
     return url == null ? null : url.replace("{streamId}", pipeline.streamId());
+  }
+
+  private String dashPlaybackUrl(int i) {
+    CdnTarget t = targets.get(i);
+    String manifest = FfmpegCommand.DASH_DIR + "/" + FfmpegCommand.DASH_MANIFEST;
+    if (!pipeline.dash()) {
+      return null;
+    }
+    if (CdnTarget.ORIGIN_ID.equals(t.id())) {
+      // The agent serves its whole output folder: the manifest sits beside the master playlist.
+      return originUrl.substring(0, originUrl.lastIndexOf('/') + 1) + manifest;
+    }
+    if (outlets[i] instanceof CdnDelivery d) {
+      return d.dashPlaybackUrl();
+    }
+    return null;
   }
 }

@@ -33,9 +33,14 @@ public final class FfmpegCommand {
     return "/live/" + streamKey;
   }
 
-  /** Without a thumbnail output; see {@link #build(Pipeline, Path, int, Path)}. */
+  /** Without a thumbnail output; see {@link #build(Pipeline, Path, int, Path, long)}. */
   public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort) {
     return build(pipeline, outputDir, inputPort, null);
+  }
+
+  /** As run 0; see {@link #build(Pipeline, Path, int, Path, long)}. */
+  public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort, Path thumbnail) {
+    return build(pipeline, outputDir, inputPort, thumbnail, 0);
   }
 
   /**
@@ -43,8 +48,10 @@ public final class FfmpegCommand {
    * @param inputPort        loopback port ffmpeg listens on for {@code rtmp}/{@code srt} input (the agent's ingest
    *                         front owns the public port); ignored for other inputs
    * @param thumbnail        JPEG file rewritten once a second; null for none (and none for an audio-only ladder)
+   * @param run              this ffmpeg run (the epoch second it starts at): DASH segment names delivered to a CDN
+   *                         carry it, since the DASH muxer numbers every run from 1
    */
-  public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort, Path thumbnail) {
+  public static List<String> build(Pipeline pipeline, Path outputDir, int inputPort, Path thumbnail, long run) {
     List<Rendition> renditions = pipeline.renditions() == null ? List.of()
       : pipeline.renditions().stream().map(Rendition::withDefaults).toList();
     if (renditions.isEmpty()) {
@@ -110,7 +117,7 @@ public final class FfmpegCommand {
     StringJoiner slaves = new StringJoiner("|");
     slaves.add(slave("hls", hls, playlists));
     if (pipeline.dash()) {
-      slaves.add(slave("dash", dashOptions(pipeline, video), outputDir.resolve(DASH_DIR).resolve(DASH_MANIFEST).toString()));
+      slaves.add(slave("dash", dashOptions(pipeline, video, run), outputDir.resolve(DASH_DIR).resolve(DASH_MANIFEST).toString()));
     }
     if (pipeline.restream() != null) {
       int index = indexOf(renditions, pipeline.restream().rendition());
@@ -230,12 +237,19 @@ public final class FfmpegCommand {
     return hls;
   }
 
-  static Map<String, String> dashOptions(Pipeline pipeline, boolean video) {
+  static Map<String, String> dashOptions(Pipeline pipeline, boolean video, long run) {
     Map<String, String> dash = new LinkedHashMap<>();
     dash.put("seg_duration", String.valueOf(pipeline.hls().segmentSeconds()));
     dash.put("window_size", String.valueOf(pipeline.hls().listSize()));
     dash.put("streaming", "1");
     dash.put("adaptation_sets", video ? "id=0,streams=v id=1,streams=a" : "id=0,streams=a");
+    if (!pipeline.delivery().onlyOrigin()) {
+      // Delivered to a CDN, which caches a segment for a day: a name must never come back. The DASH muxer has no
+      // start number (HLS starts from the epoch second), so each run's names carry the run; the init segment too,
+      // as a restarted encoder may write a different one.
+      dash.put("init_seg_name", "init-" + run + "-stream$RepresentationID$.$ext$");
+      dash.put("media_seg_name", "chunk-" + run + "-stream$RepresentationID$-$Number%05d$.$ext$");
+    }
     return dash;
   }
 

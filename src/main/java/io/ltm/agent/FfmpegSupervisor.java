@@ -100,7 +100,8 @@ final class FfmpegSupervisor {
   }
 
   private Future<Void> startFfmpeg() {
-    List<String> command = FfmpegCommand.build(pipeline, hlsDir, ingest.inputPort(), thumbnail);
+    List<String> command = FfmpegCommand.build(pipeline, hlsDir, ingest.inputPort(), thumbnail,
+      System.currentTimeMillis() / 1000);
     LOG.info("starting {}", redact(String.join(" ", command)));
     long startedAt = System.currentTimeMillis();
     ingest.reset();

@@ -55,7 +55,7 @@ public record Pipeline(String machineId, String streamId, String agentToken, int
   /** The same pipeline, with preview and ingest URLs naming this host. */
   public Pipeline withAdvertisedHost(String host) {
     return new Pipeline(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, host,
-      dash, restream, watch);
+      dash, restream, watch, delivery);
   }
 
   /**

@@ -149,7 +149,7 @@ public class CdnProfileService {
   }
 
   private Future<Void> prove(CdnTarget target) {
-    return Uploaders.check(vertx, target).onComplete(ar -> Meters.counter("ltm_cdn_checks",
+    return Uploaders.checkProfile(vertx, target).onComplete(ar -> Meters.counter("ltm_cdn_checks",
         "CDN profile checks by kind and outcome", "kind", target.kind(),
         "result", ar.succeeded() ? "ok" : ar.cause() instanceof UploadException u ? u.code() : "error").increment())
       .recover(err -> Future.failedFuture(err instanceof UploadException u

@@ -120,7 +120,7 @@ public class AgentCalls {
 
   /** {@code status}: READY, LIVE, INPUT_LOST or FAILED moves the stream (FAILED also ends the machine). */
   public Future<Void> status(String machineId, String agentToken, String state, String previewUrl, String ingestUrl,
-                             String reason, String playbackUrl, String activeCdn) {
+                             String reason, String playbackUrl, String activeCdn, String dashPlaybackUrl) {
     return authorised(machineId, agentToken).compose(m -> Transactions.inAccount(pool, m.accountId(), conn ->
       streams.lock(conn, m.streamId()).compose(s -> {
         if (s == null || !m.id().equals(s.machineId())) {
@@ -131,8 +131,8 @@ public class AgentCalls {
         Future<Void> urls = streams.setUrls(conn, s.id(), previewUrl, ingestUrl);
         if (playbackUrl != null) {
           // What viewers use: the stream on the CDN the agent delivers to now.
-          detail.put("playbackUrl", playbackUrl).put("activeCdn", activeCdn);
-          urls = urls.compose(v -> streams.setPlayback(conn, s.id(), activeCdn, playbackUrl));
+          detail.put("playbackUrl", playbackUrl).put("dashPlaybackUrl", dashPlaybackUrl).put("activeCdn", activeCdn);
+          urls = urls.compose(v -> streams.setPlayback(conn, s.id(), activeCdn, playbackUrl, dashPlaybackUrl));
         }
         return switch (state == null ? "" : state) {
           case "READY" -> urls.compose(v -> transitions.move(conn, s, StreamState.READY, null, detail)).mapEmpty();
@@ -250,16 +250,17 @@ public class AgentCalls {
    * a {@code stream.cdn} event {@code {active, previous, reason}} tells the account's browsers.
    */
   public Future<Void> cdnSwitch(String machineId, String agentToken, String active, String activeName, String previous,
-                                String reason, String playbackUrl) {
+                                String reason, String playbackUrl, String dashPlaybackUrl) {
     return authorised(machineId, agentToken).compose(m -> Transactions.inAccount(pool, m.accountId(), conn ->
       streams.lock(conn, m.streamId()).compose(s -> {
         if (s == null || !m.id().equals(s.machineId()) || !s.state().isActive()) {
           return Future.failedFuture(gone());
         }
-        return streams.setPlayback(conn, s.id(), active, playbackUrl)
+        return streams.setPlayback(conn, s.id(), active, playbackUrl, dashPlaybackUrl)
           .compose(v -> EventLog.append(conn, m.accountId(), EventTypes.STREAM_CDN, s.id(), new JsonObject()
             .put("active", active).put("previous", previous).put("reason", reason)
-            .put("detail", new JsonObject().put("playbackUrl", playbackUrl).put("activeName", activeName)
+            .put("detail", new JsonObject().put("playbackUrl", playbackUrl).put("dashPlaybackUrl", dashPlaybackUrl)
+              .put("activeName", activeName)
               .put("reason", reason))))
           .<Void>mapEmpty();
       })))

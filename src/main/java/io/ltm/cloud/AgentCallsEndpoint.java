@@ -36,22 +36,30 @@ public class AgentCallsEndpoint {
 
   private void status(RoutingContext ctx) {
     JsonObject body = body(ctx);
+    if (tooLong(ctx, body, "playbackUrl") || tooLong(ctx, body, "dashPlaybackUrl")) {
+      return;
+    }
     Endpoint.respond(ctx, 200, calls.status(machineId(ctx), token(ctx), body.getString("state"),
       body.getString("previewUrl"), body.getString("ingestUrl"), body.getString("reason"),
-      body.getString("playbackUrl"), body.getString("activeCdn")).map(v -> (JsonObject) null));
+      body.getString("playbackUrl"), body.getString("activeCdn"), body.getString("dashPlaybackUrl"))
+      .map(v -> (JsonObject) null));
   }
 
-  /** The agent switched CDNs: {@code {active, activeName, previous, reason, playbackUrl}}. */
+  /** The agent switched CDNs: {@code {active, activeName, previous, reason, playbackUrl, dashPlaybackUrl}}. */
   private void cdnSwitch(RoutingContext ctx) {
     JsonObject body = body(ctx);
     String active = body.getString("active");
     String playback = body.getString("playbackUrl");
+    String dash = body.getString("dashPlaybackUrl");
     if (active == null || active.length() > 32 || playback != null && playback.length() > 1000) {
       ctx.fail(ApiException.badRequest("invalid_field", "active names the CDN now delivering the stream", "active"));
       return;
     }
+    if (tooLong(ctx, body, "dashPlaybackUrl")) {
+      return;
+    }
     Endpoint.respond(ctx, 200, calls.cdnSwitch(machineId(ctx), token(ctx), active, body.getString("activeName"),
-      body.getString("previous"), body.getString("reason"), playback).map(v -> (JsonObject) null));
+      body.getString("previous"), body.getString("reason"), playback, dash).map(v -> (JsonObject) null));
   }
 
   private void heartbeat(RoutingContext ctx) {
@@ -75,6 +83,16 @@ public class AgentCallsEndpoint {
 
   private static String token(RoutingContext ctx) {
     return ApiKeyAuthHandler.bearer(ctx.request().getHeader("Authorization"));
+  }
+
+  /** A URL the streams table cannot hold is refused by name (and nothing is changed). */
+  private static boolean tooLong(RoutingContext ctx, JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null || value instanceof String s && s.length() <= 1000) {
+      return false;
+    }
+    ctx.fail(ApiException.badRequest("invalid_field", field + " must be a URL of at most 1000 characters", field));
+    return true;
   }
 
   private static JsonObject body(RoutingContext ctx) {

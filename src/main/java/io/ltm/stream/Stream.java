@@ -13,11 +13,12 @@ import java.time.LocalDateTime;
 public record Stream(String id, String accountId, String orderId, String offerId, String name, StreamState state,
                      String stateReason, int generation, String inputKind, String streamKey, JsonArray renditions,
                      String machineId, String previewUrl, String ingestUrl, LocalDateTime createdAt,
-                     LocalDateTime updatedAt, int configVersion, String playbackUrl, String activeCdn) {
+                     LocalDateTime updatedAt, int configVersion, String playbackUrl, String activeCdn,
+                     String dashPlaybackUrl) {
 
   static final String COLUMNS = "id, account_id, order_id, offer_id, name, state, state_reason, generation, "
     + "input_kind, stream_key, renditions, machine_id, preview_url, ingest_url, created_at, updated_at, config_version, "
-    + "playback_url, active_cdn";
+    + "playback_url, active_cdn, dash_playback_url";
 
   /** A stream not yet delivered anywhere. */
   public Stream(String id, String accountId, String orderId, String offerId, String name, StreamState state,
@@ -25,7 +26,7 @@ public record Stream(String id, String accountId, String orderId, String offerId
                 String machineId, String previewUrl, String ingestUrl, LocalDateTime createdAt,
                 LocalDateTime updatedAt, int configVersion) {
     this(id, accountId, orderId, offerId, name, state, stateReason, generation, inputKind, streamKey, renditions,
-      machineId, previewUrl, ingestUrl, createdAt, updatedAt, configVersion, null, null);
+      machineId, previewUrl, ingestUrl, createdAt, updatedAt, configVersion, null, null, null);
   }
 
   static Stream fromRow(Row row) {
@@ -35,7 +36,7 @@ public record Stream(String id, String accountId, String orderId, String offerId
       row.getString("stream_key"), new JsonArray(row.getString("renditions")), row.getString("machine_id"),
       row.getString("preview_url"), row.getString("ingest_url"), row.getLocalDateTime("created_at"),
       row.getLocalDateTime("updated_at"), row.getInteger("config_version"), row.getString("playback_url"),
-      row.getString("active_cdn"));
+      row.getString("active_cdn"), row.getString("dash_playback_url"));
   }
 
   public JsonObject toJson() {
@@ -53,6 +54,8 @@ public record Stream(String id, String accountId, String orderId, String offerId
       .put("previewUrl", previewUrl)
       // What viewers use: the stream on the CDN delivering it now (the preview itself for the built-in origin).
       .put("playbackUrl", playbackUrl)
+      // The same on the CDN as a DASH manifest, when the stream's configuration has DASH and the CDN carries it.
+      .put("dashPlaybackUrl", dashPlaybackUrl)
       .put("activeCdn", activeCdn)
       .put("renditionPreviews", renditionPreviews())
       .put("ingestUrl", ingestUrl)

@@ -31,7 +31,7 @@ public class StreamRepository {
     + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
   private static final String BEGIN_START = "UPDATE streams SET state = 'PROVISIONING', state_reason = NULL, "
     + "generation = generation + 1, machine_id = NULL, preview_url = NULL, ingest_url = NULL, "
-    + "playback_url = NULL, active_cdn = NULL, "
+    + "playback_url = NULL, active_cdn = NULL, dash_playback_url = NULL, "
     + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
   /**
    * Streams PROVISIONING since before the timeout with no machine of their start being launched or running: nothing
@@ -42,7 +42,8 @@ public class StreamRepository {
     + "AND NOT EXISTS (SELECT 1 FROM machines m WHERE m.stream_id = s.id AND m.generation = s.generation "
     + "AND m.state NOT IN ('LOST', 'TERMINATING', 'TERMINATED')) ORDER BY s.updated_at LIMIT 100";
   private static final String SET_MACHINE = "UPDATE streams SET machine_id = ? WHERE id = ?";
-  private static final String SET_PLAYBACK = "UPDATE streams SET active_cdn = ?, playback_url = ? WHERE id = ?";
+  private static final String SET_PLAYBACK = "UPDATE streams SET active_cdn = ?, playback_url = ?, dash_playback_url = ? "
+    + "WHERE id = ?";
   private static final String SET_URLS = "UPDATE streams SET preview_url = COALESCE(?, preview_url), "
     + "ingest_url = COALESCE(?, ingest_url) WHERE id = ?";
 
@@ -124,9 +125,10 @@ public class StreamRepository {
     return conn.preparedQuery(SET_MACHINE).execute(Tuple.of(machineId, id)).mapEmpty();
   }
 
-  /** The CDN delivering the stream now and its playback URL. */
-  public Future<Void> setPlayback(SqlConnection conn, String id, String activeCdn, String playbackUrl) {
-    return conn.preparedQuery(SET_PLAYBACK).execute(Tuple.of(activeCdn, playbackUrl, id)).mapEmpty();
+  /** The CDN delivering the stream now and its playback URLs (DASH: null when the stream or the CDN has none). */
+  public Future<Void> setPlayback(SqlConnection conn, String id, String activeCdn, String playbackUrl,
+                                  String dashPlaybackUrl) {
+    return conn.preparedQuery(SET_PLAYBACK).execute(Tuple.of(activeCdn, playbackUrl, dashPlaybackUrl, id)).mapEmpty();
   }
 
   public Future<Void> setUrls(SqlConnection conn, String id, String previewUrl, String ingestUrl) {

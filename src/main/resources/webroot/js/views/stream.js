@@ -88,7 +88,9 @@ export function streamView(id) {
       h('dt', {}, 'Input'), h('dd', {}, s.input ? s.input.kind : ''),
       ...(s.ingestUrl ? [h('dt', {}, 'Ingest URL'), h('dd', {}, h('code', {}, s.ingestUrl))] : []),
       ...(s.playbackUrl ? [h('dt', {}, 'Playback URL'), h('dd', { 'data-testid': 'playback-url' }, h('code', {}, s.playbackUrl),
-        s.activeCdn ? ` (via ${s.activeCdn})` : '')] : []));
+        s.activeCdn ? ` (via ${s.activeCdn})` : '')] : []),
+      ...(s.dashPlaybackUrl ? [h('dt', {}, 'DASH playback URL'),
+        h('dd', { 'data-testid': 'dash-playback-url' }, h('code', {}, s.dashPlaybackUrl))] : []));
     const allowed = s.allowedActions || [];
     actions.replaceChildren(...['start', 'stop', 'delete'].filter((a) => allowed.includes(a)).map((a) =>
       h('button', { type: 'button', class: a === 'delete' ? 'danger' : '', 'data-action': a, onclick: () => act(a) },

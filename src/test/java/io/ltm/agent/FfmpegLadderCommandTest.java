@@ -105,6 +105,22 @@ class FfmpegLadderCommandTest {
   }
 
   @Test
+  void dashDeliveredToACdnNamesItsSegmentsAfterTheRunSoNoNameComesBack() {
+    List<Rendition> ladder = List.of(rendition("a", 320, 180, "h264", "aac"));
+    Pipeline p = pipeline(ladder, "ts", true, null);
+    Pipeline toCdn = new Pipeline(p.machineId(), p.streamId(), p.agentToken(), p.heartbeatSeconds(), p.input(),
+      p.renditions(), p.hls(), p.x264Preset(), p.advertisedHost(), true, null, p.watch(),
+      new Pipeline.Delivery("failover", true, 10, 30, List.of(new io.ltm.cdn.domain.CdnTarget("cdn_1", "dav",
+        "http-put", java.util.Map.of("url", "http://cdn/x"), java.util.Map.of()))));
+    String tee = FfmpegCommand.build(toCdn, OUT, 0, null, 1_790_000_000L).get(
+      FfmpegCommand.build(toCdn, OUT, 0, null, 1_790_000_000L).size() - 1);
+    assertThat(tee).contains(":init_seg_name=\\'init-1790000000-stream$RepresentationID$.$ext$\\'"
+      + ":media_seg_name=\\'chunk-1790000000-stream$RepresentationID$-$Number%05d$.$ext$\\']/work/hls/dash/manifest.mpd");
+    // The advertised host of a cloud machine changes the URLs, never where the stream goes.
+    assertThat(toCdn.withAdvertisedHost("203.0.113.7").delivery()).isEqualTo(toCdn.delivery());
+  }
+
+  @Test
   void restreamSendsOnlyTheChosenRenditionAndMayFailAlone() {
     List<Rendition> ladder = List.of(rendition("a", 320, 180, "h264", "aac"), rendition("b", 160, 90, "h264", "aac"));
     List<String> args = FfmpegCommand.build(pipeline(ladder, "ts", false,

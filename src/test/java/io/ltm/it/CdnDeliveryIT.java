@@ -1,5 +1,6 @@
 package io.ltm.it;
 
+import io.ltm.agent.DashManifest;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,9 +62,21 @@ class CdnDeliveryIT extends LtmTestBase {
 
   /** A two-rendition stream (mobile offer) with 2 s segments and a window of 3, delivered as {@code cdn} says. */
   static String streamWith(ApiClient api, JsonObject cdn) {
+    return streamWith(api, cdn, false);
+  }
+
+  /** The same, also packaged as DASH when {@code dash}. */
+  static String streamWith(ApiClient api, JsonObject cdn, boolean dash) {
+    return streamWith(api, cdn, dash, "ts");
+  }
+
+  /** The same, with HLS segments of {@code segmentType} ({@code ts} or {@code fmp4}, with an init segment). */
+  static String streamWith(ApiClient api, JsonObject cdn, boolean dash, String segmentType) {
     JsonObject s = buy(api, "mobile", "test-pattern");
     ApiClient.Reply r = api.patch("/api/v1/streams/" + s.getString("id"), new JsonObject()
-      .put("outputs", new JsonObject().put("hls", new JsonObject().put("segmentSeconds", 2).put("windowSegments", 3)))
+      .put("outputs", new JsonObject().put("hls", new JsonObject().put("segmentSeconds", 2).put("windowSegments", 3)
+          .put("segmentType", segmentType))
+        .put("dash", dash))
       .put("cdn", cdn));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return s.getString("id");
@@ -91,13 +104,74 @@ class CdnDeliveryIT extends LtmTestBase {
     }
   }
 
+  /** {@code url} answers 200 within 20 s. */
+  static void served(String url) {
+    Await.until(url + " to be served", Duration.ofSeconds(20), () -> {
+      try {
+        return status(url) == 200 ? true : null;
+      } catch (Exception e) {
+        return null;
+      }
+    });
+  }
+
+  /**
+   * The DASH manifest at {@code mpd} plays: ffprobe reads frames of every representation (video and audio of both
+   * renditions) from the segments it names.
+   */
+  static void everyRepresentationDecodes(String mpd) throws Exception {
+    Map<Integer, String> streams = CdnPeers.probeDash(mpd);
+    assertThat(streams.values()).as("ffprobe " + mpd + ": " + streams).hasSize(4)
+      .noneMatch(s -> s.endsWith(" 0 frames"));
+    assertThat(streams.values().stream().filter(s -> s.startsWith("h264 ")).count()).isEqualTo(2);
+    assertThat(streams.values().stream().filter(s -> s.startsWith("aac ")).count()).isEqualTo(2);
+  }
+
+  /**
+   * Whenever a viewer reads the DASH manifest on the CDN, every segment it names (and each init segment) is there:
+   * segments go up before the manifest that names them. Read a few times, as the window moves.
+   */
+  static void everySegmentTheManifestNamesIsThere(String mpd, int times) throws Exception {
+    String base = mpd.substring(0, mpd.lastIndexOf('/') + 1);
+    for (int i = 0; i < times; i++) {
+      for (DashManifest.Representation r : DashManifest.parse(text(mpd)).representations()) {
+        assertThat(status(base + r.initUri())).as(r.initUri()).isEqualTo(200);
+        for (DashManifest.Segment s : r.segments()) {
+          assertThat(status(base + s.uri())).as(s.uri() + " named by the manifest").isEqualTo(200);
+        }
+      }
+      Thread.sleep(700);
+    }
+  }
+
+  /** The first representation of the DASH manifest at {@code mpd} as it is now. */
+  static DashManifest.Representation dashWindow(String mpd) throws Exception {
+    return DashManifest.parse(text(mpd)).representations().get(0);
+  }
+
+  /**
+   * The first segment {@code first} (an earlier {@link #dashWindow}) named is deleted from the CDN once the window has
+   * moved past it; the init segment stays, and the manifest's first segment is there.
+   */
+  static void dashSegmentsPastTheWindowAreDeleted(String mpd, DashManifest.Representation first,
+                                                  java.util.function.Predicate<String> gone) throws Exception {
+    String base = mpd.substring(0, mpd.lastIndexOf('/') + 1);
+    String segment = first.segments().get(0).uri();
+    assertThat(segment).matches("chunk-\\d+-stream0-\\d+\\.m4s");
+    Await.until(segment + " to be deleted from the CDN", Duration.ofSeconds(60), () -> gone.test(segment) ? true : null);
+    DashManifest.Representation now = DashManifest.parse(text(mpd)).representations().get(0);
+    assertThat(now.initUri()).isEqualTo(first.initUri());
+    assertThat(gone.test(now.initUri())).as("init segment " + now.initUri() + " deleted").isFalse();
+    assertThat(status(base + now.segments().get(0).uri())).isEqualTo(200);
+  }
+
   @Test
   void httpPutDeliversEveryRenditionAndDeletesSegmentsPastTheWindow() throws Exception {
     ApiClient api = api(newAccountKey("cdn put"));
     JsonObject profile = davProfile(api, nginx, PASSWORD, true);
     assertThat(profile.encode()).doesNotContain(PASSWORD);
     assertThat(profile.getJsonArray("secretsSet")).contains("password");
-    String id = streamWith(api, new JsonObject().put("primary", profile.getString("id")));
+    String id = streamWith(api, new JsonObject().put("primary", profile.getString("id")), true);
     api.post("/api/v1/streams/" + id + "/start", null);
     try {
       JsonObject live = awaitState(api, id, "LIVE", Duration.ofSeconds(90));
@@ -114,6 +188,13 @@ class CdnDeliveryIT extends LtmTestBase {
         }
       });
       everyRenditionDecodes(playback);
+      // DASH on the same CDN, beside the HLS: every representation plays.
+      String dash = api.get("/api/v1/streams/" + id).json().getString("dashPlaybackUrl");
+      assertThat(dash).isEqualTo(nginx.davUrl() + "/" + id + "/dash/manifest.mpd");
+      served(dash);
+      everyRepresentationDecodes(dash);
+      DashManifest.Representation dashFirst = dashWindow(dash);
+      everySegmentTheManifestNamesIsThere(dash, 4);
       // The first segment the CDN got is deleted once it is a window (plus a window of grace) behind.
       String rendition = playback.replace("master.m3u8", "240p/");
       String firstSegment = text(rendition + "index.m3u8").lines().filter(l -> l.endsWith(".ts")).findFirst().orElseThrow();
@@ -127,6 +208,19 @@ class CdnDeliveryIT extends LtmTestBase {
       try (var files = Files.list(nginx.www().resolve("cdn").resolve(id).resolve("240p"))) {
         long segments = files.filter(f -> f.toString().endsWith(".ts")).count();
         assertThat(segments).as("segments kept on the CDN: the window and a window of grace").isLessThanOrEqualTo(8);
+      }
+      // DASH segments go the same way.
+      String dashBase = dash.replace("manifest.mpd", "");
+      dashSegmentsPastTheWindowAreDeleted(dash, dashFirst, name -> {
+        try {
+          return status(dashBase + name) == 404;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      try (var files = Files.list(nginx.www().resolve("cdn").resolve(id).resolve("dash"))) {
+        long segments = files.filter(f -> f.getFileName().toString().matches("chunk-\\d+-stream0-.*")).count();
+        assertThat(segments).as("DASH segments kept on the CDN: the window and a window of grace").isLessThanOrEqualTo(8);
       }
       JsonObject health = Await.until("CDN health in a stream.health event", Duration.ofSeconds(20), () -> {
         var items = api.get("/api/v1/events?after=0&limit=1000").json().getJsonArray("items");
@@ -187,7 +281,7 @@ class CdnDeliveryIT extends LtmTestBase {
         .put("accessKeyId", "test").put("secretAccessKey", "test-secret"));
       assertThat(created.status()).as(created.body()).isEqualTo(201);
       assertThat(created.body()).doesNotContain("test-secret");
-      String id = streamWith(api, new JsonObject().put("primary", created.json().getString("id")));
+      String id = streamWith(api, new JsonObject().put("primary", created.json().getString("id")), true);
       api.post("/api/v1/streams/" + id + "/start", null);
       try {
         awaitState(api, id, "LIVE", Duration.ofSeconds(90));
@@ -201,6 +295,22 @@ class CdnDeliveryIT extends LtmTestBase {
           }
         });
         everyRenditionDecodes(playback);
+        // DASH in the same bucket: every representation plays.
+        String dash = api.get("/api/v1/streams/" + id).json().getString("dashPlaybackUrl");
+        assertThat(dash).isEqualTo(moto.endpoint() + "/ltm-live/events/" + id + "/dash/manifest.mpd");
+        served(dash);
+        everyRepresentationDecodes(dash);
+        DashManifest.Representation rep = dashWindow(dash);
+        // Live Cache-Control on the DASH manifest and segments (the window's newest: still there for a while).
+        String dashKey = "events/" + id + "/dash/";
+        HeadObjectResponse manifest = s3.headObject(h -> h.bucket("ltm-live").key(dashKey + "manifest.mpd"));
+        assertThat(manifest.cacheControl()).isEqualTo("max-age=1");
+        assertThat(manifest.contentType()).isEqualTo("application/dash+xml");
+        for (String name : List.of(rep.initUri(), rep.segments().get(rep.segments().size() - 1).uri())) {
+          HeadObjectResponse object = s3.headObject(h -> h.bucket("ltm-live").key(dashKey + name));
+          assertThat(object.cacheControl()).as(name).isEqualTo("max-age=86400");
+          assertThat(object.contentType()).as(name).isEqualTo("video/mp4");
+        }
         String key = "events/" + id + "/240p/";
         HeadObjectResponse playlist = s3.headObject(h -> h.bucket("ltm-live").key(key + "index.m3u8"));
         assertThat(playlist.cacheControl()).isEqualTo("max-age=1");
@@ -219,11 +329,37 @@ class CdnDeliveryIT extends LtmTestBase {
             return e.statusCode() == 404 ? true : null;
           }
         });
+        // DASH segments past the window go too.
+        dashSegmentsPastTheWindowAreDeleted(dash, rep, name -> {
+          try {
+            s3.headObject(h -> h.bucket("ltm-live").key(dashKey + name));
+            return false;
+          } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            return e.statusCode() == 404;
+          }
+        });
       } finally {
         api.post("/api/v1/streams/" + id + "/stop", null);
         awaitState(api, id, "STOPPED", Duration.ofSeconds(60));
       }
     }
+  }
+
+  @Test
+  void aStreamKeyTheRtmpIngestRefusesIsNamedByTheCheck() {
+    ApiClient api = api(newAccountKey("cdn rtmp key"));
+    JsonObject profile = new JsonObject().put("name", "rtmp keyed").put("kind", "rtmp").put("url", nginx.rtmpUrl());
+    ApiClient.Reply refused = api.post("/api/v1/cdn-profiles", profile.copy().put("streamKey", "wrong-key"));
+    assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+    assertThat(refused.error().getString("code")).isEqualTo("cdn_unauthorized");
+    assertThat(refused.error().getString("field")).isEqualTo("streamKey");
+    assertThat(refused.body()).doesNotContain("wrong-key");
+    ApiClient.Reply accepted = api.post("/api/v1/cdn-profiles", profile.copy().put("streamKey", "right-key"));
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(201);
+    ApiClient.Reply wrongApp = api.post("/api/v1/cdn-profiles", profile.copy().put("name", "no such app")
+      .put("url", nginx.rtmpUrl().replace("/live", "/nothing")).put("streamKey", "right-key"));
+    assertThat(wrongApp.status()).as(wrongApp.body()).isEqualTo(422);
+    assertThat(wrongApp.error().getString("field")).isEqualTo("url");
   }
 
   @Test
@@ -238,6 +374,7 @@ class CdnDeliveryIT extends LtmTestBase {
       awaitState(api, id, "LIVE", Duration.ofSeconds(90));
       String playback = api.get("/api/v1/streams/" + id).json().getString("playbackUrl");
       assertThat(playback).isEqualTo(nginx.rtmpUrl() + "/" + id);
+      assertThat(api.get("/api/v1/streams/" + id).json().getValue("dashPlaybackUrl")).as("no DASH configured").isNull();
       List<String> codecs = Await.until("the RTMP push to play back", Duration.ofSeconds(40), () -> {
         try {
           List<String> c = CdnPeers.probe(playback);
@@ -259,7 +396,7 @@ class CdnDeliveryIT extends LtmTestBase {
     JsonObject primary = davProfile(api, nginx, PASSWORD, true);
     JsonObject backup = davProfile(api, backupNginx, PASSWORD, true);
     String id = streamWith(api, new JsonObject().put("primary", primary.getString("id"))
-      .put("backup", backup.getString("id")).put("mode", "failover"));
+      .put("backup", backup.getString("id")).put("mode", "failover"), true);
     String accountId = api.get("/api/v1/me").json().getString("accountId");
     try (EventBusClient bus = new EventBusClient(vertx, port)) {
       bus.register("ltm.account." + accountId, key);
@@ -294,6 +431,12 @@ class CdnDeliveryIT extends LtmTestBase {
         }
       });
       everyRenditionDecodes(onBackup);
+      // The DASH manifest moved with it: the backup got the whole current window before its manifest.
+      String dashOnBackup = api.get("/api/v1/streams/" + id).json().getString("dashPlaybackUrl");
+      assertThat(dashOnBackup).isEqualTo(backupNginx.davUrl() + "/" + id + "/dash/manifest.mpd");
+      assertThat(switched.getJsonObject("detail").getString("dashPlaybackUrl")).isEqualTo(dashOnBackup);
+      served(dashOnBackup);
+      everyRepresentationDecodes(dashOnBackup);
 
       nginx.start();
       JsonObject back = Await.until("the switch back to the primary", Duration.ofSeconds(40), () -> bus.events().stream()
@@ -307,17 +450,21 @@ class CdnDeliveryIT extends LtmTestBase {
     }
   }
 
+  /** Both CDNs get HLS (fMP4 here: its init segments stay on the CDN as long as playlists name them) and DASH. */
   @Test
   void bothModeDeliversToBothCdnsAtOnce() throws Exception {
     ApiClient api = api(newAccountKey("cdn both"));
     JsonObject a = davProfile(api, nginx, PASSWORD, true);
     JsonObject b = davProfile(api, backupNginx, PASSWORD, true);
     String id = streamWith(api, new JsonObject().put("primary", a.getString("id")).put("backup", b.getString("id"))
-      .put("mode", "both"));
+      .put("mode", "both"), true, "fmp4");
     api.post("/api/v1/streams/" + id + "/start", null);
     try {
       awaitState(api, id, "LIVE", Duration.ofSeconds(90));
       for (CdnPeers.Nginx peer : List.of(nginx, backupNginx)) {
+        String dash = peer.davUrl() + "/" + id + "/dash/manifest.mpd";
+        served(dash);
+        everyRepresentationDecodes(dash);
         String url = peer.davUrl() + "/" + id + "/master.m3u8";
         Await.until(url, Duration.ofSeconds(20), () -> {
           try {

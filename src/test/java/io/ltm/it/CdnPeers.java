@@ -25,7 +25,10 @@ final class CdnPeers {
     }
   }
 
-  /** nginx: WebDAV at {@link #davUrl()} (user {@code ltm}, password given), RTMP at {@link #rtmpUrl()}. */
+  /**
+   * nginx: WebDAV at {@link #davUrl()} (user {@code ltm}, password given), RTMP at {@link #rtmpUrl()}, which refuses
+   * to let a stream key starting with {@code wrong} publish ({@code on_publish}, as an ingest checking keys does).
+   */
   static final class Nginx implements AutoCloseable {
     final Path dir;
     final int httpPort;
@@ -52,14 +55,17 @@ final class CdnPeers {
         + "  client_body_temp_path " + dir.resolve("body") + ";\n  proxy_temp_path " + dir.resolve("proxy") + ";\n"
         + "  fastcgi_temp_path " + dir.resolve("fcgi") + ";\n  uwsgi_temp_path " + dir.resolve("uwsgi") + ";\n"
         + "  scgi_temp_path " + dir.resolve("scgi") + ";\n"
-        + "  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; video/mp4 mp4 m4s; }\n"
+        + "  types { application/vnd.apple.mpegurl m3u8; application/dash+xml mpd; video/mp2t ts; video/mp4 mp4 m4s; }\n"
         + "  server {\n    listen 127.0.0.1:" + httpPort + ";\n    root " + dir.resolve("www") + ";\n"
         + "    location / {\n      dav_methods PUT DELETE MKCOL;\n      create_full_put_path on;\n"
         + "      client_max_body_size 64m;\n      add_header Access-Control-Allow-Origin * always;\n"
         + "      limit_except GET HEAD OPTIONS {\n        auth_basic ltm;\n        auth_basic_user_file " + dir.resolve("htpasswd") + ";\n      }\n"
-        + "    }\n  }\n}\n"
+        + "    }\n"
+        + "    location = /rtmp-publish {\n      if ($arg_name ~ ^wrong) {\n        return 403;\n      }\n      return 204;\n    }\n"
+        + "  }\n}\n"
         + (new File(rtmpModule).exists() ? "rtmp {\n  server {\n    listen 127.0.0.1:" + rtmpPort + ";\n"
-          + "    application live {\n      live on;\n      record off;\n    }\n  }\n}\n" : ""));
+          + "    application live {\n      live on;\n      record off;\n      notify_method get;\n"
+          + "      on_publish http://127.0.0.1:" + httpPort + "/rtmp-publish;\n    }\n  }\n}\n" : ""));
       start();
     }
 
@@ -161,6 +167,33 @@ final class CdnPeers {
       return List.of();
     }
     return p.exitValue() == 0 ? out.lines().map(String::trim).filter(l -> !l.isEmpty()).toList() : List.of();
+  }
+
+  /**
+   * ffprobe of a DASH manifest, reading two seconds from every representation: per stream index, its codec and how
+   * many frames were decoded from its segments.
+   */
+  static java.util.Map<Integer, String> probeDash(String url) throws Exception {
+    Process p = new ProcessBuilder("ffprobe", "-v", "error", "-rw_timeout", "10000000", "-read_intervals", "%+2",
+      "-show_entries", "stream=index,codec_name:frame=stream_index", "-of", "csv=p=0", url).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return java.util.Map.of();
+    }
+    java.util.Map<Integer, String> codecs = new java.util.TreeMap<>();
+    java.util.Map<Integer, Integer> frames = new java.util.HashMap<>();
+    for (String line : out.lines().map(String::trim).filter(l -> !l.isEmpty()).toList()) {
+      String[] f = line.split(",");
+      if (f.length >= 2) {
+        codecs.put(Integer.parseInt(f[0]), f[1]);
+      } else if (f[0].matches("\\d+")) {
+        frames.merge(Integer.parseInt(f[0]), 1, Integer::sum);
+      }
+    }
+    java.util.Map<Integer, String> decoded = new java.util.TreeMap<>();
+    codecs.forEach((i, c) -> decoded.put(i, c + " " + frames.getOrDefault(i, 0) + " frames"));
+    return p.exitValue() == 0 ? decoded : java.util.Map.of();
   }
 
   static String read(Path file) {

@@ -65,11 +65,18 @@ class StreamConfigIT extends LtmTestBase {
       "tiny", new int[] {160, 90, 100});
     List<TreeSet<Double>> keyframes = new ArrayList<>();
     List<double[]> spans = new ArrayList<>();
+    // The same three segments (by number) of every rendition: each rendition's newest three, fetched one after the
+    // other, cover different times whenever a segment is cut in between, and their common window may then hold a
+    // single keyframe.
+    List<String> same = Await.until("every rendition to list the same three fMP4 segments", Duration.ofSeconds(30), () -> {
+      List<List<String>> listed = variants.stream().map(v -> mediaSegments(api, resolve(previewUrl, v))).toList();
+      List<String> common = listed.get(0).stream().filter(m -> listed.stream().allMatch(l -> l.contains(m))).toList();
+      return common.size() < 3 ? null : common.subList(common.size() - 3, common.size());
+    });
     for (String variant : variants) {
       String name = variant.substring(0, variant.indexOf('/'));
       String playlistUrl = resolve(previewUrl, variant);
-      Path file = Await.until(name + " to have three fMP4 segments", Duration.ofSeconds(30),
-        () -> downloadFmp4(api, playlistUrl, 3));
+      Path file = downloadFmp4(api, playlistUrl, same);
       String streams = probe(file.toString(), "-show_entries", "stream=codec_name,width,height");
       int[] expected = sizes.get(name);
       assertThat(streams).contains("codec_name=h264").contains("codec_name=aac")
@@ -278,6 +285,28 @@ class StreamConfigIT extends LtmTestBase {
   }
 
   /** The init segment and the newest {@code segments} media segments of an fMP4 playlist, as one file; or null. */
+  /** The media segments a playlist lists now, oldest first. */
+  static List<String> mediaSegments(ApiClient api, String playlistUrl) {
+    return api.fetch(playlistUrl).toString().lines().filter(l -> l.endsWith(".m4s")).toList();
+  }
+
+  /** The init segment, then the given media segments, of one rendition, as one file. */
+  static Path downloadFmp4(ApiClient api, String playlistUrl, List<String> media) {
+    String playlist = api.fetch(playlistUrl).toString();
+    String init = playlist.lines().filter(l -> l.startsWith("#EXT-X-MAP:")).findFirst()
+      .map(l -> l.replaceAll(".*URI=\"([^\"]+)\".*", "$1")).orElseThrow();
+    try {
+      Path file = Files.createTempFile("rendition", ".mp4");
+      Files.write(file, api.fetch(resolve(playlistUrl, init)).getBytes());
+      for (String segment : media) {
+        Files.write(file, api.fetch(resolve(playlistUrl, segment)).getBytes(), java.nio.file.StandardOpenOption.APPEND);
+      }
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   static Path downloadFmp4(ApiClient api, String playlistUrl, int segments) {
     String playlist = api.fetch(playlistUrl).toString();
     String init = playlist.lines().filter(l -> l.startsWith("#EXT-X-MAP:")).findFirst()

@@ -26,11 +26,25 @@ public final class Uploaders {
 
   /**
    * Writes and deletes a small probe object (http-put, s3) or opens the RTMP handshake (rtmp); fails with the
-   * {@link UploadException} that names what is wrong.
+   * {@link UploadException} that names what is wrong. What the agent runs, before a start and on a standby CDN every
+   * few seconds: it never publishes to an RTMP ingest.
    */
   public static Future<Void> check(Vertx vertx, CdnTarget target) {
+    return check(vertx, target, false);
+  }
+
+  /**
+   * The check of a profile before an event: as {@link #check(Vertx, CdnTarget)}, and an rtmp profile with a stream
+   * key also publishes with it (no media), so an ingest that checks keys names a wrong one now.
+   */
+  public static Future<Void> checkProfile(Vertx vertx, CdnTarget target) {
+    return check(vertx, target, true);
+  }
+
+  private static Future<Void> check(Vertx vertx, CdnTarget target, boolean publish) {
     if (CdnKind.RTMP.equals(target.kind())) {
-      return RtmpHandshake.check(vertx, target.setting("url"));
+      String key = target.secret("streamKey");
+      return RtmpHandshake.check(vertx, target.setting("url"), publish && key != null && !key.isBlank() ? key : null);
     }
     Uploader uploader = create(vertx, target);
     if (uploader == null) {
