@@ -30,6 +30,7 @@ function freePort() {
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
+const OPERATOR_TOKEN = `e2e-operator-${process.pid}-${Date.now()}`;
 const env = {
   ...process.env,
   LTM_HTTP_PORT: String(port),
@@ -44,6 +45,8 @@ const env = {
   LTM_HEARTBEAT_SECONDS: '1',
   LTM_THUMBNAIL_SECONDS: '2',
   LTM_HEALTH_EVENT_SECONDS: '1',
+  // The operator's token: the flow sets a warm pool of one for its stream's offer and drains it at the end.
+  LTM_OPERATOR_TOKEN: OPERATOR_TOKEN,
 };
 const jar = path.join(ROOT, 'target', 'ltm.jar');
 
@@ -62,6 +65,20 @@ async function until(what, fn, timeout = WAIT, every = 200) {
     await new Promise((r) => setTimeout(r, every));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+/** The operator's endpoints (pools), with the operator token. */
+async function operator(method, path, body) {
+  const res = await fetch(`${base}/operator/v1/${path}`, { method, headers: { Authorization: `Bearer ${OPERATOR_TOKEN}`,
+    'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  if (!res.ok) throw new Error(`${method} /operator/v1/${path} answered ${res.status}: ${await res.text()}`);
+  return res.json();
+}
+
+async function idleIn(poolClass) {
+  const status = await operator('GET', 'pools');
+  const p = status.pools.find((x) => x.class === poolClass);
+  return p ? p.idle : 0;
 }
 
 function stopLtm() {
@@ -95,6 +112,11 @@ try {
   console.log(`not ok - setup: ${e.stack || e}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
+  // Warm machines are left running by a stopped LTM, on purpose; this run's are drained first (reaped below anyway).
+  await operator('POST', 'pools/drain', {}).then(() => until('the pools to drain', async () => {
+    const status = await operator('GET', 'pools');
+    return status.pools.every((p) => p.idle + p.booting + p.stopped === 0);
+  }, 30_000)).catch((e) => console.log(`  (drain: ${e.message})`));
   stopLtm();
   await until('ltm to stop', () => ltm.exitCode !== null, 30_000).catch(() => ltm.kill('SIGKILL'));
   reapAgents();
@@ -244,6 +266,15 @@ async function runTests() {
     assert(rtmp.remainingMs === null, 'waiting for a pushed input has no estimate');
     const live = progressOf(now.concat([ev('s', 'READY', 60), ev('s', 'LIVE', 61)]), past, Date.parse(t(70)), false);
     assert(live.outcome === 'LIVE' && live.phases[2].tookMs === 1000 && live.remainingMs === null, JSON.stringify(live));
+    // A warm start is estimated from earlier warm starts only: they skip the machine's boot.
+    const kindOf = (e, start) => (e.state === 'STARTING' ? { ...e, detail: { start } } : e);
+    const mixed = past.map((e) => kindOf(e, 'cold')).concat([ev('w1', 'PROVISIONING', 100),
+      kindOf(ev('w1', 'STARTING', 100), 'warm'), ev('w1', 'READY', 102), ev('w1', 'LIVE', 103)]);
+    const warmNow = [ev('s', 'PROVISIONING', 200), kindOf(ev('s', 'STARTING', 200), 'warm')];
+    const w = progressOf(warmNow, mixed.concat(warmNow), Date.parse(t(201)), false);
+    assert(w.startKind === 'warm' && w.remainingMs === 2000, `warm estimate ${w.remainingMs} (${w.startKind})`);
+    const c = progressOf(now, mixed.concat(now), Date.parse(t(55)), false);
+    assert(c.startKind === 'cold' && c.remainingMs === 5500, `an unlabelled start is cold: ${c.remainingMs}`);
   });
 
   const ctxA = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -313,10 +344,15 @@ async function runTests() {
     assert(config.version === 2 && config.renditions.map((r) => r.name).join() === '240p,144p,180p',
       `configuration after saving: ${JSON.stringify(config)}`);
     await snap(a, 'configured');
+    // A pool of one booted machine for the offer: this start takes it, and the panel says so.
+    await operator('PUT', 'pools/mobile', { minIdle: 1, maxIdle: 1 });
+    await until('a warm machine in the mobile pool', async () => (await idleIn('mobile')) >= 1, 90_000, 500);
     await a.click('.stream-page button[data-action=start]');
     await badgeIs(a, 'STARTING');
     await snap(a, 'starting');
     await badgeIs(a, 'LIVE');
+    const kind = await a.getAttribute('[data-testid=start-kind]', 'data-kind');
+    assert(kind === 'warm', `the progress panel says the start was ${kind}, not warm`);
     await snap(a, 'live');
     const [t1, t2] = await videoAdvances(a);
     const options = await a.locator('[data-testid=rendition-picker] option').count();

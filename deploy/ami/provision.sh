@@ -17,8 +17,9 @@ install -o root -g root -m 0755 "$src/ltm-agent-start" /opt/ltm/bin/ltm-agent-st
 install -o root -g root -m 0644 "$src/ltm-agent.service" /etc/systemd/system/ltm-agent.service
 install -d -o ltm -g ltm -m 0750 /var/lib/ltm
 systemctl daemon-reload
-# Started by each machine's user-data, never at boot on its own.
-systemctl disable ltm-agent.service >/dev/null 2>&1 || true
+# Started by each machine's user-data; enabled at boot only for a stopped warm machine started again (the unit's
+# conditions skip it unless /run/ltm/agent.env or /var/lib/ltm/agent/standby.env exists).
+systemctl enable ltm-agent.service
 
 # A smoke check of what was installed, so a broken image fails its build, not a customer's start.
 java -version

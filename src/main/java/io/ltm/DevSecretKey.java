@@ -39,7 +39,7 @@ final class DevSecretKey {
       LOG.info("CDN secrets are encrypted with the development key in {} (set LTM_CDN_SECRET_KEY in production)", file);
       return new LtmConfig(config.http(), config.mysql(), config.rabbitmq(), config.cloud(), config.dev(),
         config.agent(), new LtmConfig.CdnConfig(key, config.cdn().failoverSeconds(), config.cdn().failbackSeconds()),
-        config.limits(), config.ec2(), config.machines());
+        config.limits(), config.ec2(), config.machines(), config.pools(), config.operator());
     } catch (IOException e) {
       throw new IllegalStateException("cannot keep the development CDN key in " + file + ": " + e.getMessage(), e);
     }

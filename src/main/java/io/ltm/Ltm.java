@@ -26,6 +26,11 @@ import io.ltm.config.ConfigValidation;
 import io.ltm.config.LtmConfig;
 import io.ltm.db.Database;
 import io.ltm.events.EventBridge;
+import io.ltm.pool.OperatorEndpoint;
+import io.ltm.pool.PoolKeeper;
+import io.ltm.pool.PoolRepository;
+import io.ltm.pool.PoolStatus;
+import io.ltm.pool.WarmClaims;
 import io.ltm.events.EventRelay;
 import io.ltm.events.EventsEndpoint;
 import io.ltm.events.HealthPruner;
@@ -123,8 +128,13 @@ public final class Ltm {
     String key = config.cdn().secretKey();
     CdnProfileService cdnProfiles = new CdnProfileService(vertx, pool, new CdnProfileRepository(),
       key == null || key.isBlank() ? null : new SecretBox(key));
-    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(new AgentCalls(vertx, pool, config, machines, streams,
-      transitions, configs, cdnProfiles));
+    AgentCalls calls = new AgentCalls(vertx, pool, config, machines, streams, transitions, configs, cdnProfiles);
+    AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(calls);
+    // A claim made on another node reaches this one's held wait through the event relay.
+    vertx.eventBus().<String>localConsumer(io.ltm.events.EventTypes.MACHINE_ASSIGNED,
+      msg -> calls.claimed(msg.body(), null));
+    OperatorEndpoint operator = new OperatorEndpoint(config.operator(), new PoolStatus(pool, config, machines,
+      new PoolRepository(config.pools())), new Usage(pool));
     // Preset files are read from the jar once; that is file I/O, so not on an event loop.
     return vertx.executeBlocking(PresetCatalog::load).compose(presets -> {
       List<io.ltm.http.Endpoint> endpoints = List.of(
@@ -133,14 +143,18 @@ public final class Ltm {
         new AccountEndpoint(apiKeys, new Usage(pool)),
         new AuditEndpoint(pool),
         new OrdersEndpoint(pool, offers, new OrderService(vertx, pool, offers, streams), config.machines()),
-        new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions)),
+        new StreamsEndpoint(new StreamService(vertx, pool, streams, transitions,
+          new WarmClaims(config, machines, streams, transitions, calls))),
         new StreamConfigEndpoint(new StreamConfigService(vertx, pool, streams, configs, offers, presets,
           new EncoderProbe(vertx), cdnProfiles)),
         new CdnProfilesEndpoint(cdnProfiles),
         new EventsEndpoint(pool),
         new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
       apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys, sessions), endpoints, bridge,
-        agentCalls::addRoutes, readiness());
+        router -> {
+          agentCalls.addRoutes(router);
+          operator.addRoutes(router);
+        }, readiness());
       return deployRelay();
     })
       .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))
@@ -170,6 +184,8 @@ public final class Ltm {
         streams, transitions)))
       .compose(id -> vertx.deployVerticle(reconciler.get()))
       .compose(id -> vertx.deployVerticle(new ProvisioningTimeout(pool, config.cloud(), streams, transitions, machines)))
+      .compose(id -> vertx.deployVerticle(new PoolKeeper(pool, config, provider, machines,
+        new PoolRepository(config.pools()), provisioning)))
       .compose(id -> vertx.deployVerticle(new HealthPruner(pool, config.agent().healthRetentionHours() * 3600L)))
       .onFailure(err -> provider.close())
       .mapEmpty();

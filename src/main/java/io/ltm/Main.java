@@ -21,7 +21,8 @@ import java.util.Arrays;
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
-  private static final String USAGE = "usage: ltm dev|server|worker|agent|migrate | ltm account <email> [name]";
+  private static final String USAGE = "usage: ltm dev|server|worker|agent|migrate | ltm account <email> [name] "
+    + "| ltm pool status|set|drain";
 
   private Main() {
   }
@@ -51,6 +52,7 @@ public final class Main {
       case "dev" -> run(role, DevSecretKey.ensure(config));
       case "server", "worker" -> run(role, config);
       case "account" -> account(rest, config);
+      case "pool" -> System.exit(io.ltm.pool.PoolCommand.run(rest, config, System.getenv()));
       default -> {
         System.err.println(USAGE);
         System.exit(2);

@@ -1,5 +1,6 @@
 // Provisioning progress from stream.state events: how long each phase of the latest start took, and an
-// estimate of what remains (the median of this account's past durations of each phase still ahead).
+// estimate of what remains (the median of this account's past durations of each phase still ahead, from starts of
+// the same kind: a warm start, from a pool's booted machine, takes seconds less than a cold one).
 
 export const PHASES = [
   { state: 'PROVISIONING', label: 'Queued' },
@@ -9,8 +10,26 @@ export const PHASES = [
 ];
 const ORDER = PHASES.map((p) => p.state);
 
-/** Durations (ms) of completed phases across all streams of the account, by state entered. */
-export function pastDurations(events) {
+/** Start kinds, as the STARTING event's detail.start says; older events said nothing and were cold. */
+export const START_KINDS = {
+  warm: 'Warm start: a booted machine from the pool',
+  'warm-stopped': 'Warm start: a stopped machine from the pool, started again',
+  cold: 'Cold start: a new machine is launched',
+};
+
+/** How the start beginning at states[from] (a PROVISIONING event) was served, or null while not yet known. */
+export function startKindAt(states, from) {
+  for (let i = from + 1; i < states.length && states[i].state !== 'PROVISIONING'; i++) {
+    if (states[i].state === 'STARTING') return (states[i].detail && states[i].detail.start) || 'cold';
+  }
+  return null;
+}
+
+/**
+ * Durations (ms) of completed phases across all streams of the account, by state entered; only starts of the given
+ * kind when one is given.
+ */
+export function pastDurations(events, kind) {
   const byStream = new Map();
   for (const e of events) {
     if (e.type !== 'stream.state' || !e.streamId) continue;
@@ -19,8 +38,11 @@ export function pastDurations(events) {
   }
   const out = new Map(ORDER.map((s) => [s, []]));
   for (const list of byStream.values()) {
+    let runKind = null;
     for (let i = 0; i + 1 < list.length; i++) {
       const cur = list[i];
+      if (cur.state === 'PROVISIONING') runKind = startKindAt(list, i);
+      if (kind && runKind !== kind) continue;
       const next = list[i + 1];
       const ci = ORDER.indexOf(cur.state);
       // Only a forward step counts: READY → STOPPING says nothing about how long input takes to arrive.
@@ -41,8 +63,9 @@ export function median(values) {
 
 /**
  * The latest start of one stream: [{state, label, enteredAt, tookMs, running, done}], the outcome (null while
- * still on its way, else the state that ended it: LIVE, STOPPING, STOPPED, FAILED) and remainingMs (estimate,
- * null when unknown).
+ * still on its way, else the state that ended it: LIVE, STOPPING, STOPPED, FAILED), startKind (warm,
+ * warm-stopped, cold; null until the machine is known) and remainingMs (estimate from past starts of the same kind,
+ * of every kind while it is not known yet; null when unknown).
  */
 export function progressOf(streamEvents, allEvents, now, waitsForInput) {
   const states = streamEvents.filter((e) => e.type === 'stream.state');
@@ -52,7 +75,8 @@ export function progressOf(streamEvents, allEvents, now, waitsForInput) {
   }
   if (start < 0) return null;
   const run = states.slice(start);
-  const medians = pastDurations(allEvents);
+  const startKind = startKindAt(states, start);
+  const medians = pastDurations(allEvents, startKind);
   const phases = PHASES.map((p) => ({ ...p, enteredAt: null, tookMs: null, running: false, done: false }));
   let outcome = null;
   for (let i = 0; i < run.length; i++) {
@@ -82,5 +106,5 @@ export function progressOf(streamEvents, allEvents, now, waitsForInput) {
       remainingMs += i === current ? Math.max(0, m - phases[i].tookMs) : m;
     }
   }
-  return { phases, outcome, remainingMs };
+  return { phases, outcome, remainingMs, startKind };
 }

@@ -50,6 +50,8 @@ class ArchitectureTest {
   @ArchTest
   static final ArchRule nothingSleepsOutsideProcessGroups = noClasses()
     .that().doNotHaveFullyQualifiedName("io.ltm.cloud.ProcessGroups")
+    // `ltm pool drain` polls from a CLI's main thread: no Vert.x runs in that process.
+    .and().doNotHaveFullyQualifiedName("io.ltm.pool.PoolCommand")
     .should().callMethodWhere(JavaCall.Predicates.target(name("sleep"))
       .and(JavaCall.Predicates.target(owner(assignableTo(Thread.class).or(assignableTo(TimeUnit.class))))))
     .because("a sleep on an event loop stalls every request it serves; use vertx.setTimer");

@@ -16,16 +16,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Usage so far per stream, derived from the account's stored {@code stream.state} events by {@link UsageRule}. */
+/**
+ * Usage so far per stream, derived from the account's stored {@code stream.state} events by {@link UsageRule}. The
+ * customer's view ({@link #of}) is what they pay; the operator's ({@link #withMachineCost}) adds what the stream's
+ * machines cost the operator and the margin, which are the operator's business, never the customer's.
+ */
 public class Usage {
   private static final String STREAMS =
     "SELECT s.id, s.name, s.state, o.price_per_hour_cents, o.currency FROM streams s JOIN orders o ON o.id = s.order_id "
       // A failed order is charged nothing: its purchase never went through.
       + "WHERE s.account_id = ? AND o.state <> 'FAILED' ORDER BY s.created_at, s.id";
-  /** Every machine of the account's streams that was launched: what it is, its price, how long it has run. */
+  /**
+   * Every machine of the account's streams that was launched: what it is, its price, how long it has served the
+   * stream (a warm machine from its claim: its idle time before was the pool's, not the stream's).
+   */
   private static final String MACHINES = "SELECT stream_id, instance_type, hourly_price_usd, "
-    + "TIMESTAMPDIFF(MICROSECOND, launched_at, COALESCE(ended_at, CURRENT_TIMESTAMP(3))) DIV 1000 AS ms "
-    + "FROM machines WHERE account_id = ? AND launched_at IS NOT NULL ORDER BY launched_at";
+    + "TIMESTAMPDIFF(MICROSECOND, COALESCE(assigned_at, launched_at), COALESCE(ended_at, CURRENT_TIMESTAMP(3))) "
+    + "DIV 1000 AS ms FROM machines WHERE account_id = ? AND launched_at IS NOT NULL ORDER BY launched_at";
   private static final String CHANGES =
     "SELECT stream_id, payload FROM events WHERE account_id = ? AND type = 'stream.state' ORDER BY seq";
 
@@ -35,7 +42,17 @@ public class Usage {
     this.pool = pool;
   }
 
+  /** What the customer sees: per stream, the time billed and its cost. */
   public Future<JsonObject> of(String accountId) {
+    return usage(accountId, false);
+  }
+
+  /** The operator's view: the customer's, with each stream's machine cost and the margin (operator endpoint only). */
+  public Future<JsonObject> withMachineCost(String accountId) {
+    return usage(accountId, true);
+  }
+
+  private Future<JsonObject> usage(String accountId, boolean operator) {
     return pool.preparedQuery(CHANGES).execute(Tuple.of(accountId)).compose(events -> {
       Map<String, List<UsageRule.Change>> changes = new HashMap<>();
       for (Row row : events) {
@@ -68,21 +85,28 @@ public class Usage {
           JsonObject item = new JsonObject().put("streamId", row.getString(0)).put("name", row.getString(1))
             .put("state", row.getString(2)).put("billedSeconds", seconds)
             .put("streamMinutes", Math.round(seconds / 60.0 * 100) / 100.0)
-            .put("pricePerHourCents", price).put("currency", row.getString(4)).put("costCents", cost)
+            .put("pricePerHourCents", price).put("currency", row.getString(4)).put("costCents", cost);
+          if (operator) {
             // What the stream's machines cost the operator (USD, configured hourly prices) beside what it earns.
-            .put("instanceType", machines.isEmpty() ? null : machines.get(machines.size() - 1).instanceType())
-            .put("machineSeconds", MachineCost.seconds(machines))
-            .put("machineCostCents", machineCost)
-            .put("marginCents", "USD".equals(row.getString(4)) ? cost - machineCost : null);
+            item.put("instanceType", machines.isEmpty() ? null : machines.get(machines.size() - 1).instanceType())
+              .put("machineSeconds", MachineCost.seconds(machines))
+              .put("machineCostCents", machineCost)
+              .put("marginCents", "USD".equals(row.getString(4)) ? cost - machineCost : null);
+          }
           items.add(item);
         }
         JsonArray totalList = new JsonArray();
         long machineSum = machineTotal;
-        totals.forEach((currency, cents) -> totalList.add(new JsonObject().put("currency", currency)
-          .put("costCents", cents)
-          .put("machineCostCents", "USD".equals(currency) ? machineSum : null)
-          .put("marginCents", "USD".equals(currency) ? cents - machineSum : null)));
-        return new JsonObject().put("items", items).put("totals", totalList)
+        totals.forEach((currency, cents) -> {
+          JsonObject total = new JsonObject().put("currency", currency).put("costCents", cents);
+          if (operator) {
+            total.put("machineCostCents", "USD".equals(currency) ? machineSum : null)
+              .put("marginCents", "USD".equals(currency) ? cents - machineSum : null);
+          }
+          totalList.add(total);
+        });
+        JsonObject answer = operator ? new JsonObject().put("accountId", accountId) : new JsonObject();
+        return answer.put("items", items).put("totals", totalList)
           .put("billedStates", new JsonArray(UsageRule.BILLED_STATES.stream().sorted().toList()))
           .put("asOf", io.ltm.common.Utc.format(now));
       }));

@@ -50,6 +50,12 @@ public final class AgentCommand {
     CompletableFuture<Integer> exitCode = new CompletableFuture<>();
     vertx.deployVerticle(agent)
       .onFailure(err -> {
+        if (err instanceof Standby.Released) {
+          // A warm machine the server let go before any stream claimed it (a drained pool, say).
+          LOG.info("released from standby: {}", err.getMessage());
+          exitCode.complete(0);
+          return;
+        }
         LOG.error("agent could not start: {}", err.getMessage(), err);
         exitCode.complete(1);
       })

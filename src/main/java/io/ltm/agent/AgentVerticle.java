@@ -43,6 +43,7 @@ public final class AgentVerticle extends VerticleBase {
   private DeliveryManager delivery;
   private long thumbnailTimer = -1;
   private long sampleTimer = -1;
+  private Standby standby;
   private boolean stopping;
   private boolean finishing;
 
@@ -63,7 +64,8 @@ public final class AgentVerticle extends VerticleBase {
     thumbnails = new Thumbnails(vertx, options.workDir().toAbsolutePath().resolve("thumb.jpg"));
     // The DASH muxer, unlike HLS, does not create its folder; an unused empty one costs nothing.
     return vertx.fileSystem().mkdirs(hlsDir.resolve(FfmpegCommand.DASH_DIR).toString())
-      .compose(v -> helloWithRetry(System.nanoTime()))
+      .compose(v -> options.resume() ? resumed() : helloWithRetry(System.nanoTime()))
+      .compose(this::pipelineOf)
       .compose(received -> {
         // A cloud machine knows its own public address (the image's start script asks the instance metadata);
         // the server's advertisedHost only fits machines on its own host.
@@ -104,15 +106,79 @@ public final class AgentVerticle extends VerticleBase {
     return shutdown().eventually(() -> web == null ? Future.succeededFuture() : closeWebClient());
   }
 
+  /**
+   * The pipeline hello answered, or, for a warm machine, the one a start hands it later: the agent waits on
+   * standby, ready, until then (ffmpeg is not started before it knows its stream).
+   */
+  private Future<Pipeline> pipelineOf(HomeClient.Hello hello) {
+    if (hello.pipeline() != null) {
+      return Future.succeededFuture(hello.pipeline());
+    }
+    LOG.info("agent {} on standby in its pool", options.machineId());
+    // What runs once a stream comes is loaded now, while nothing waits for it.
+    vertx.executeBlocking(() -> {
+      for (Class<?> c : new Class<?>[] {FfmpegSupervisor.class, FfmpegCommand.class, HlsServer.class,
+        AgentIngest.class, DeliveryManager.class, HealthSampler.class, HomeReporter.class, Thumbnails.class}) {
+        Class.forName(c.getName(), true, c.getClassLoader());
+      }
+      return null;
+    }, false);
+    standby = new Standby(vertx, home, hello.standby());
+    return keepStandby(hello.standby()).transform(ar -> standby.pipeline())
+      .compose(p -> vertx.fileSystem().delete(options.workDir().resolve(AgentOptions.STANDBY_FILE).toString())
+        .transform(ar -> Future.succeededFuture(p)))
+      .onSuccess(p -> LOG.info("agent {} claimed for stream {}", options.machineId(), p.streamId()));
+  }
+
+  /**
+   * A warm machine of a stopped tier, started again: it said hello before it was stopped, so it waits for its
+   * pipeline at once, with the terms it kept.
+   */
+  private Future<HomeClient.Hello> resumed() {
+    return vertx.fileSystem().readFile(options.workDir().resolve(AgentOptions.STANDBY_FILE).toString())
+      .map(buffer -> {
+        java.util.Properties kept = new java.util.Properties();
+        try {
+          kept.load(new java.io.StringReader(buffer.toString()));
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException("unreadable " + AgentOptions.STANDBY_FILE, e);
+        }
+        return new HomeClient.Hello(null, new Standby.Terms(options.bootstrapToken(),
+          Integer.parseInt(kept.getProperty("LTM_WAIT_SECONDS", "2")),
+          Integer.parseInt(kept.getProperty("LTM_HEARTBEAT_SECONDS", "2")),
+          Integer.parseInt(kept.getProperty("LTM_FENCE_MIN_SECONDS", "30"))));
+      })
+      .onSuccess(h -> LOG.info("agent {} resumed: waiting for its stream", options.machineId()));
+  }
+
+  /**
+   * What a warm agent needs to wait again if its machine is stopped and started (EC2's stopped tier): the start
+   * script reads it (it is not the bootstrap token, which is spent); readable by the agent's user only, and gone
+   * once a stream has claimed the machine.
+   */
+  private Future<Void> keepStandby(Standby.Terms terms) {
+    String file = options.workDir().resolve(AgentOptions.STANDBY_FILE).toString();
+    String text = "LTM_MACHINE_ID=" + options.machineId() + "\nLTM_SERVER_URL=" + options.serverUrl()
+      + "\nLTM_AGENT_TOKEN=" + terms.agentToken() + "\nLTM_WAIT_SECONDS=" + terms.waitSeconds()
+      + "\nLTM_HEARTBEAT_SECONDS=" + terms.heartbeatSeconds() + "\nLTM_FENCE_MIN_SECONDS=" + terms.fenceMinSeconds()
+      + "\n";
+    return vertx.fileSystem().createFile(file + ".new", "rw-------")
+      .recover(err -> Future.succeededFuture())
+      .compose(v -> vertx.fileSystem().writeFile(file + ".new", io.vertx.core.buffer.Buffer.buffer(text)))
+      .compose(v -> vertx.fileSystem().move(file + ".new", file,
+        new io.vertx.core.file.CopyOptions().setReplaceExisting(true)))
+      .onFailure(err -> LOG.warn("standby terms not kept ({}): a stop would end this machine", err.toString()));
+  }
+
   /** Only connection trouble is worth retrying: a refused token stays refused. */
-  private Future<Pipeline> helloWithRetry(long sinceNanos) {
+  private Future<HomeClient.Hello> helloWithRetry(long sinceNanos) {
     return home.hello(options.bootstrapToken()).recover(err -> {
       boolean hopeless = err instanceof HomeClient.RefusedException || err instanceof IllegalStateException;
       if (hopeless || System.nanoTime() - sinceNanos > TimeUnit.MILLISECONDS.toNanos(HELLO_GIVE_UP_MS)) {
         return Future.failedFuture(err);
       }
       LOG.warn("hello to {} failed ({}); retrying", options.serverUrl(), err.toString());
-      Promise<Pipeline> retry = Promise.promise();
+      Promise<HomeClient.Hello> retry = Promise.promise();
       vertx.setTimer(HELLO_RETRY_MS, id -> helloWithRetry(sinceNanos).onComplete(retry));
       return retry.future();
     });
@@ -168,6 +234,9 @@ public final class AgentVerticle extends VerticleBase {
 
   private Future<?> shutdown() {
     stopping = true;
+    if (standby != null) {
+      standby.stop();
+    }
     for (long timer : new long[] {thumbnailTimer, sampleTimer}) {
       if (timer >= 0) {
         vertx.cancelTimer(timer);

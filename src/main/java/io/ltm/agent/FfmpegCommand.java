@@ -152,8 +152,9 @@ public final class FfmpegCommand {
         return new String[] {"0:v", "0:a"};
       }
       case Pipeline.Input.SRT -> {
-        args.addAll(List.of("-i", "srt://127.0.0.1:" + inputPort + "?mode=listener&passphrase="
-          + input.passphrase() + "&pbkeylen=16"));
+        // The passphrase must not be on the command line, which every local user reads in /proc/<pid>/cmdline: the
+        // listener is described by a one-entry concat script that ffmpeg reads from its stdin (see srtScript).
+        args.addAll(List.of("-protocol_whitelist", "pipe,srt,udp", "-f", "concat", "-safe", "0", "-i", "pipe:0"));
         return new String[] {"0:v", "0:a"};
       }
       case Pipeline.Input.PULL -> {
@@ -169,6 +170,26 @@ public final class FfmpegCommand {
         return new String[] {"0:v", "1:a"};
       }
     }
+  }
+
+  /**
+   * What ffmpeg reads on its stdin, or null: for SRT, an ffconcat script naming the loopback listener, with the
+   * passphrase as the listener's open option ({@code option}, ffmpeg 5.0+) so no URL escaping is involved. In a
+   * single-quoted token only the quote itself needs escaping; a line break (refused by the API) would end the
+   * directive, so it is refused here too rather than written.
+   */
+  static String stdin(Pipeline pipeline, int inputPort) {
+    Pipeline.Input input = pipeline.input();
+    if (!Pipeline.Input.SRT.equals(input.kind())) {
+      return null;
+    }
+    String passphrase = input.passphrase() == null ? "" : input.passphrase();
+    if (passphrase.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IllegalArgumentException("the SRT passphrase contains a control character");
+    }
+    return "ffconcat version 1.0\n"
+      + "file 'srt://127.0.0.1:" + inputPort + "?mode=listener&pbkeylen=16'\n"
+      + "option passphrase '" + passphrase.replace("'", "'\\''") + "'\n";
   }
 
   /**

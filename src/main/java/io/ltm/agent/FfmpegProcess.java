@@ -55,10 +55,27 @@ final class FfmpegProcess {
   /** Handlers run on {@code context}, one line at a time, in order per stream. */
   static Future<FfmpegProcess> start(Vertx vertx, Context context, List<String> command, Handler<String> stdout,
                                      Handler<String> stderr) {
+    return start(vertx, context, command, null, stdout, stderr);
+  }
+
+  /**
+   * @param stdin what ffmpeg reads on its stdin (a few hundred bytes: the pipe takes them at once), then end of
+   *              file; null: nothing. How a secret reaches ffmpeg without being on its command line.
+   */
+  static Future<FfmpegProcess> start(Vertx vertx, Context context, List<String> command, String stdin,
+                                     Handler<String> stdout, Handler<String> stderr) {
     Promise<Process> forked = Promise.promise();
     SPAWNER.execute(() -> {
       try {
         Process process = new ProcessBuilder(diesWithParent(command)).start();
+        if (stdin != null) {
+          try {
+            process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+          } catch (IOException e) {
+            // ffmpeg died at once; its exit and stderr say why.
+          }
+        }
         context.runOnContext(v -> forked.complete(process));
       } catch (IOException | RuntimeException e) {
         context.runOnContext(v -> forked.fail(e));

@@ -25,6 +25,8 @@ final class FfmpegSupervisor {
   private static final Logger LOG = LoggerFactory.getLogger(FfmpegSupervisor.class);
 
   static final long LIVE_CHECK_MS = 1_000;
+  /** Until it is LIVE, the output is looked at this often: the customer waits for that moment, a second is long. */
+  static final long FIRST_SEGMENT_CHECK_MS = 100;
   /** Live input whose frames stop advancing this long is lost, even if its connection is still open. */
   static final long STALL_MS = 5_000;
   private static final String OUT_TIME = "out_time_us=";
@@ -75,7 +77,14 @@ final class FfmpegSupervisor {
 
   /** Starts ffmpeg and the live check; completes once the first ffmpeg runs. */
   Future<Void> start() {
-    return startFfmpeg().onSuccess(v -> timers.add(vertx.setPeriodic(LIVE_CHECK_MS, id -> checkLive())));
+    return startFfmpeg().onSuccess(v -> {
+      timers.add(vertx.setPeriodic(LIVE_CHECK_MS, id -> checkLive()));
+      timers.add(vertx.setPeriodic(FIRST_SEGMENT_CHECK_MS, id -> {
+        if (!live) {
+          checkLive();
+        }
+      }));
+    });
   }
 
   boolean live() {
@@ -105,7 +114,8 @@ final class FfmpegSupervisor {
     LOG.info("starting {}", redact(String.join(" ", command)));
     long startedAt = System.currentTimeMillis();
     ingest.reset();
-    return FfmpegProcess.start(vertx, context, command, this::onProgressLine, this::onErrorLine).map(process -> {
+    String stdin = FfmpegCommand.stdin(pipeline, ingest.inputPort());
+    return FfmpegProcess.start(vertx, context, command, stdin, this::onProgressLine, this::onErrorLine).map(process -> {
       ffmpeg = process;
       if (stopping) {
         // stop() arrived while the fork was under way: this ffmpeg must not outlive the agent.

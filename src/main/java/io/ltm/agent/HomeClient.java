@@ -33,17 +33,61 @@ final class HomeClient {
     this.base = server + "/internal/agents/" + machineId + "/";
   }
 
-  Future<Pipeline> hello(String bootstrapToken) {
+  /**
+   * What {@code hello} answered: the pipeline, or (for a warm machine, booted before any stream wanted it) the
+   * standby terms: an agent token to {@link #await} a stream with.
+   */
+  record Hello(Pipeline pipeline, Standby.Terms standby) {
+  }
+
+  Future<Hello> hello(String bootstrapToken) {
     return post("hello", bootstrapToken, new JsonObject()).map(response -> {
       if (response.statusCode() != 200) {
         throw new RefusedException("hello", response.statusCode(), response.bodyAsString());
       }
+      JsonObject body;
       try {
-        return PipelineJson.fromJson(response.bodyAsJsonObject());
+        body = response.bodyAsJsonObject();
+        if (body.getBoolean("standby", false)) {
+          return new Hello(null, Standby.Terms.fromJson(body));
+        }
+        return new Hello(PipelineJson.fromJson(body), null);
       } catch (Exception e) {
         throw new IllegalStateException("hello answered a pipeline the agent cannot read: " + e.getMessage(), e);
       }
     });
+  }
+
+  /**
+   * {@code wait}: the server holds the call until a start claims this machine (answering its pipeline), or answers
+   * 204 after a while (call again); 410 when the machine is no longer wanted. {@code timeoutMs} covers the hold.
+   */
+  Future<Pipeline> await(String agentToken, long timeoutMs) {
+    return client.postAbs(base + "wait").bearerTokenAuthentication(agentToken).timeout(timeoutMs)
+      .sendJsonObject(new JsonObject()).map(response -> {
+        int status = response.statusCode();
+        if (status == 204) {
+          return null;
+        }
+        if (status == 410) {
+          throw new GoneException();
+        }
+        if (status != 200) {
+          throw new RefusedException("wait", status, response.bodyAsString());
+        }
+        try {
+          return PipelineJson.fromJson(response.bodyAsJsonObject());
+        } catch (Exception e) {
+          throw new IllegalStateException("wait answered a pipeline the agent cannot read: " + e.getMessage(), e);
+        }
+      });
+  }
+
+  /** The server no longer wants this machine (410). */
+  static final class GoneException extends RuntimeException {
+    GoneException() {
+      super("the server no longer wants this machine");
+    }
   }
 
   /** A report that needs no answer but "carry on" or "go": status, thumbnail, cdn. */

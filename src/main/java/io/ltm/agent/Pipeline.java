@@ -54,8 +54,15 @@ public record Pipeline(String machineId, String streamId, String agentToken, int
 
   /** The same pipeline, with preview and ingest URLs naming this host. */
   public Pipeline withAdvertisedHost(String host) {
+    // Delivery too: a cloud machine with its own public name still delivers to its stream's CDNs.
     return new Pipeline(machineId, streamId, agentToken, heartbeatSeconds, input, renditions, hls, x264Preset, host,
       dash, restream, watch, delivery);
+  }
+
+  /** The same pipeline, with the agent token the machine already holds (a warm machine keeps its standby token). */
+  public Pipeline withAgentToken(String token) {
+    return new Pipeline(machineId, streamId, token, heartbeatSeconds, input, renditions, hls, x264Preset,
+      advertisedHost, dash, restream, watch, delivery);
   }
 
   /**

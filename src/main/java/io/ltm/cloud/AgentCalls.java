@@ -54,6 +54,12 @@ public class AgentCalls {
   private final IngestRepository ingest = new IngestRepository();
   private final Pipelines pipelines;
   private final CdnProfileService cdn;
+  private final Waiters waiters;
+
+  /** How a stream's start was served, in its STARTING event ({@code detail.start}). */
+  public static final String START_COLD = "cold";
+  public static final String START_WARM = "warm";
+  public static final String START_WARM_STOPPED = "warm-stopped";
 
   public AgentCalls(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines, StreamRepository streams,
                     StreamTransitions transitions, StreamConfigRepository configs, CdnProfileService cdn) {
@@ -66,52 +72,146 @@ public class AgentCalls {
     this.transitions = transitions;
     this.configs = configs;
     this.pipelines = new Pipelines(config);
+    this.waiters = new Waiters(vertx);
   }
 
-  /** {@code hello}: the bootstrap token is spent, the machine ASSIGNED, the stream STARTING; answers the pipeline. */
-  public Future<Pipeline> hello(String machineId, String bootstrapToken) {
+  /**
+   * {@code hello}: the bootstrap token is spent, the machine ASSIGNED, the stream STARTING; answers the pipeline. A
+   * warm machine (booted for a pool, no stream yet) is REGISTERED instead and answered its standby terms: it then
+   * {@link #await waits} for a start to claim it.
+   */
+  public Future<JsonObject> hello(String machineId, String bootstrapToken) {
     String agentToken = Ids.random(40);
     // A machine never changes account: read unlocked, it names the account row to lock first.
-    return machines.find(pool, machineId).compose(found -> found == null
-        ? Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"))
-        : Transactions.inAccount(pool, found.accountId(), conn -> machines.lock(conn, machineId).compose(m -> {
-          if (m == null || m.bootstrapToken() == null || bootstrapToken == null
-            || !Ids.sameHash(m.bootstrapToken(), bootstrapToken)) {
-            return Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"));
-          }
-          return streams.lock(conn, m.streamId()).compose(s -> {
+    return machines.find(pool, machineId).compose(found -> {
+        if (found == null) {
+          return Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"));
+        }
+        if (found.idle()) {
+          return Transactions.run(pool, conn -> machines.lock(conn, machineId)
+            .compose(m -> checkBootstrap(m, bootstrapToken))
+            .compose(m -> standby(conn, m, agentToken)));
+        }
+        return Transactions.inAccount(pool, found.accountId(), conn -> machines.lock(conn, machineId)
+          .compose(m -> checkBootstrap(m, bootstrapToken))
+          .compose(m -> streams.lock(conn, m.streamId()).compose(s -> {
             boolean wanted = s != null && s.generation() == m.generation()
               && (s.state() == StreamState.PROVISIONING || s.state() == StreamState.STARTING);
             if (!wanted) {
               return Job.of(Job.MACHINE_TERMINATE, m.accountId(), m.id(), m.generation()).enqueue(conn)
                 .compose(v -> Future.failedFuture(gone()));
             }
-            return register(conn, m, agentToken)
+            return register(conn, m, agentToken, MachineState.ASSIGNED)
               .compose(v -> s.state() == StreamState.PROVISIONING
                 ? streams.setMachine(conn, s.id(), m.id()).compose(x -> transitions.move(conn, s, StreamState.STARTING,
-                  null, new JsonObject().put("machineId", m.id()))).mapEmpty()
+                  null, new JsonObject().put("machineId", m.id()).put("start", START_COLD))).mapEmpty()
                 : Future.succeededFuture())
-              // The last run's thumbnail lived on a machine that is gone.
-              .compose(v -> ingest.setThumbnail(conn, s.id(), null))
-              .compose(v -> configs.find(conn, s.id(), s.configVersion()))
-              .compose(version -> {
-                StreamConfig current = version == null ? null : version.config();
-                StreamConfig.Cdn choice = current == null ? StreamConfig.Cdn.DEFAULT : current.cdn();
-                // The CDNs with their secrets decrypted: they travel to the agent only, never to a browser.
-                return cdn.targets(conn, s.accountId(), choice).compose(targets -> ingest.find(conn, s.id())
-                  .map(in -> pipelines.build(m, s, in, agentToken, current, new Pipeline.Delivery(choice.mode(),
-                    choice.failback(), config.cdn().failoverSeconds(), config.cdn().failbackSeconds(), targets))));
-              });
-          });
-        })))
+              .compose(v -> pipeline(conn, m, s, agentToken))
+              .map(JsonObject::mapFrom);
+          })));
+      })
       .onSuccess(v -> wakeRelay());
   }
 
-  /** Walks the machine forward to ASSIGNED whatever launch step it was recorded at, and swaps the tokens. */
-  private Future<Void> register(SqlConnection conn, Machine m, String agentToken) {
+  private static Future<Machine> checkBootstrap(Machine m, String bootstrapToken) {
+    if (m == null || m.bootstrapToken() == null || bootstrapToken == null
+      || !Ids.sameHash(m.bootstrapToken(), bootstrapToken)) {
+      return Future.failedFuture(ApiException.unauthorized("unknown machine or bootstrap token already used"));
+    }
+    return Future.succeededFuture(m);
+  }
+
+  /** A warm machine called home: REGISTERED and idle from now, told how to wait for its stream. */
+  private Future<JsonObject> standby(SqlConnection conn, Machine m, String agentToken) {
+    return register(conn, m, agentToken, MachineState.REGISTERED)
+      .compose(v -> machines.idleSince(conn, m.id()))
+      .map(v -> new JsonObject().put("standby", true).put("machineId", m.id()).put("agentToken", agentToken)
+        .put("waitSeconds", waitSeconds()).put("heartbeatSeconds", config.cloud().heartbeatSeconds())
+        .put("fenceMinSeconds", config.agent().fenceMinSeconds()));
+  }
+
+  /** How long the server holds a warm agent's wait: a wait is its heartbeat, so no longer than one. */
+  private int waitSeconds() {
+    return Math.max(1, config.cloud().heartbeatSeconds());
+  }
+
+  /**
+   * {@code wait}: a warm agent asks for its stream. A claimed machine is answered its pipeline at once; an idle one
+   * is held until a start claims it ({@link #claimed}, on this node) or {@link #waitSeconds} pass (then null: 204,
+   * call again). Each wait is the machine's heartbeat. The waiter is registered before the machine is read, so a
+   * claim committed in between is never missed.
+   */
+  public Future<Pipeline> await(String machineId, String agentToken) {
+    Future<Waiters.Wake> woken = waiters.register(machineId, waitSeconds() * 1000L);
+    return authorisedAny(machineId, agentToken).compose(m -> {
+      if (m.state() == MachineState.ASSIGNED && m.streamId() != null) {
+        waiters.cancel(machineId);
+        return deliver(m, agentToken);
+      }
+      if (m.state() != MachineState.REGISTERED || !m.idle()) {
+        waiters.cancel(machineId);
+        return Future.failedFuture(gone());
+      }
+      return machines.touch(pool, machineId).compose(v -> woken).compose(w -> {
+        if (!w.woken()) {
+          return Future.succeededFuture(null);
+        }
+        if (w.pipeline() != null) {
+          // Built in the claiming transaction: handed over with no further round trip to MySQL.
+          machines.pipelineSent(pool, machineId);
+          return Future.succeededFuture(w.pipeline().withAgentToken(agentToken));
+        }
+        return machines.find(pool, machineId).compose(again -> again != null && again.state() == MachineState.ASSIGNED
+          && again.streamId() != null ? deliver(again, agentToken) : Future.succeededFuture(null));
+      });
+    }).onFailure(err -> waiters.cancel(machineId));
+  }
+
+  /**
+   * A start on this node claimed the machine: its held wait answers now, with the pipeline the claim built (its
+   * agent token is the one the wait presents); null: the wait reads it from MySQL.
+   */
+  public void claimed(String machineId, Pipeline pipeline) {
+    waiters.wake(machineId, pipeline);
+  }
+
+  /** The claimed machine's pipeline: its stream must still count on it (STARTING, this machine). */
+  private Future<Pipeline> deliver(Machine claimed, String agentToken) {
+    return Transactions.inAccount(pool, claimed.accountId(), conn -> machines.lock(conn, claimed.id())
+        .compose(m -> streams.lock(conn, m.streamId()).compose(s -> {
+          if (s == null || !m.id().equals(s.machineId()) || s.state() != StreamState.STARTING
+            || m.state() != MachineState.ASSIGNED) {
+            return Future.failedFuture(gone());
+          }
+          return pipeline(conn, m, s, agentToken);
+        })))
+      .compose(p -> machines.pipelineSent(pool, claimed.id()).map(p));
+  }
+
+  /**
+   * What the machine runs: the stream's current configuration, ingest and CDNs (secrets decrypted, for it only).
+   * {@code agentToken} may be null when the machine already holds it (a claimed warm machine).
+   */
+  public Future<Pipeline> pipeline(SqlConnection conn, Machine m, Stream s, String agentToken) {
+    // The last run's thumbnail lived on a machine that is gone.
+    return ingest.setThumbnail(conn, s.id(), null)
+      .compose(v -> configs.find(conn, s.id(), s.configVersion()))
+      .compose(version -> {
+        StreamConfig current = version == null ? null : version.config();
+        StreamConfig.Cdn choice = current == null ? StreamConfig.Cdn.DEFAULT : current.cdn();
+        // The CDNs with their secrets decrypted: they travel to the agent only, never to a browser.
+        return cdn.targets(conn, s.accountId(), choice).compose(targets -> ingest.find(conn, s.id())
+          .map(in -> pipelines.build(m, s, in, agentToken, current, new Pipeline.Delivery(choice.mode(),
+            choice.failback(), config.cdn().failoverSeconds(), config.cdn().failbackSeconds(), targets))));
+      });
+  }
+
+  /** Walks the machine forward to {@code last} whatever launch step it was recorded at, and swaps the tokens. */
+  private Future<Void> register(SqlConnection conn, Machine m, String agentToken, MachineState last) {
     Future<Void> chain = machines.register(conn, m.id(), Ids.sha256(agentToken));
-    for (MachineState next : List.of(MachineState.PENDING, MachineState.RUNNING, MachineState.REGISTERED,
-      MachineState.ASSIGNED)) {
+    List<MachineState> steps = List.of(MachineState.PENDING, MachineState.RUNNING, MachineState.REGISTERED,
+      MachineState.ASSIGNED);
+    for (MachineState next : steps.subList(0, steps.indexOf(last) + 1)) {
       chain = chain.compose(v -> machines.lock(conn, m.id())).compose(cur -> machines.move(conn, cur, next, null))
         .mapEmpty();
     }
@@ -268,6 +368,17 @@ public class AgentCalls {
         CDN_SWITCHES.increment();
         wakeRelay();
       });
+  }
+
+  /** The machine whose agent token the call carries, whatever its state. */
+  private Future<Machine> authorisedAny(String machineId, String agentToken) {
+    return machines.find(pool, machineId).map(m -> {
+      if (m == null || agentToken == null || m.agentTokenHash() == null
+        || !Ids.sameHash(m.agentTokenHash(), Ids.sha256(agentToken))) {
+        throw ApiException.unauthorized("unknown machine or agent token");
+      }
+      return m;
+    });
   }
 
   /** The machine whose agent token the call carries, if it is still one the system counts on. */

@@ -24,6 +24,7 @@ public class AgentCallsEndpoint {
     String base = "/internal/agents/:machineId/";
     router.post(base + "*").handler(BodyHandler.create().setBodyLimit(16 * 1024));
     router.post(base + "hello").handler(this::hello);
+    router.post(base + "wait").handler(this::await);
     router.post(base + "status").handler(this::status);
     router.post(base + "heartbeat").handler(this::heartbeat);
     router.post(base + "thumbnail").handler(this::thumbnail);
@@ -31,7 +32,12 @@ public class AgentCallsEndpoint {
   }
 
   private void hello(RoutingContext ctx) {
-    Endpoint.respond(ctx, 200, calls.hello(machineId(ctx), token(ctx)).map(JsonObject::mapFrom));
+    Endpoint.respond(ctx, 200, calls.hello(machineId(ctx), token(ctx)));
+  }
+
+  /** A warm agent waits for its stream: 200 with the pipeline once claimed, 204 after the hold (call again). */
+  private void await(RoutingContext ctx) {
+    Endpoint.respond(ctx, 200, calls.await(machineId(ctx), token(ctx)).map(p -> p == null ? null : JsonObject.mapFrom(p)));
   }
 
   private void status(RoutingContext ctx) {

@@ -3,15 +3,33 @@ package io.ltm.cloud;
 import io.ltm.cloud.domain.MachineState;
 import io.vertx.sqlclient.Row;
 
+/**
+ * One machine row. A warm machine (booted for a pool, {@code poolClass} set) has no stream and no account until a
+ * start claims it; {@code parked} is true while a stopped-tier machine is stopped.
+ */
 public record Machine(String id, String streamId, String accountId, int generation, String provider,
-                      String providerRef, MachineState state, String bootstrapToken, String agentTokenHash) {
+                      String providerRef, MachineState state, String bootstrapToken, String agentTokenHash,
+                      String poolClass, String warmTier, boolean parked) {
 
-  static final String COLUMNS =
-    "id, stream_id, account_id, generation, provider, provider_ref, state, bootstrap_token, agent_token_hash";
+  public Machine(String id, String streamId, String accountId, int generation, String provider, String providerRef,
+                 MachineState state, String bootstrapToken, String agentTokenHash) {
+    this(id, streamId, accountId, generation, provider, providerRef, state, bootstrapToken, agentTokenHash, null, null,
+      false);
+  }
+
+  static final String COLUMNS = "id, stream_id, account_id, generation, provider, provider_ref, state, "
+    + "bootstrap_token, agent_token_hash, pool_class, warm_tier, stopped_at IS NOT NULL AS parked";
+
+  /** A warm machine waiting for a start: no stream yet. */
+  public boolean idle() {
+    return poolClass != null && streamId == null;
+  }
 
   static Machine fromRow(Row row) {
+    Object parked = row.getValue("parked");
     return new Machine(row.getString("id"), row.getString("stream_id"), row.getString("account_id"),
       row.getInteger("generation"), row.getString("provider"), row.getString("provider_ref"),
-      MachineState.valueOf(row.getString("state")), row.getString("bootstrap_token"), row.getString("agent_token_hash"));
+      MachineState.valueOf(row.getString("state")), row.getString("bootstrap_token"), row.getString("agent_token_hash"),
+      row.getString("pool_class"), row.getString("warm_tier"), parked != null && ((Number) parked).intValue() == 1);
   }
 }

@@ -18,8 +18,9 @@ import java.util.List;
 
 /** SQL for machines; every state change is checked by {@link MachineLifecycle} and recorded as an event. */
 public class MachineRepository {
+  /** A machine launched for one start: a cold start. */
   private static final String INSERT = "INSERT INTO machines (id, stream_id, account_id, generation, provider, state, "
-    + "bootstrap_token) VALUES (?, ?, ?, ?, ?, 'REQUESTED', ?)";
+    + "bootstrap_token, start_kind) VALUES (?, ?, ?, ?, ?, 'REQUESTED', ?, 'cold')";
   private static final String BY_START = "SELECT " + Machine.COLUMNS + " FROM machines WHERE stream_id = ? AND generation = ?";
   private static final String LOCK = "SELECT " + Machine.COLUMNS + " FROM machines WHERE id = ? FOR UPDATE";
   private static final String BY_ID = "SELECT " + Machine.COLUMNS + " FROM machines WHERE id = ?";
@@ -37,7 +38,7 @@ public class MachineRepository {
     + ", TIMESTAMPDIFF(SECOND, COALESCE(launched_at, updated_at), CURRENT_TIMESTAMP(3)) AS age FROM machines "
     + "WHERE provider = ? AND state <> 'TERMINATED'";
   private static final String SILENT = "SELECT " + Machine.COLUMNS + " FROM machines WHERE "
-    + "(state IN ('RUNNING', 'REGISTERED', 'ASSIGNED', 'DRAINING') "
+    + "(state IN ('RUNNING', 'REGISTERED', 'ASSIGNED', 'DRAINING') AND stopped_at IS NULL "
     + "AND COALESCE(last_heartbeat_at, updated_at) < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) "
     + "OR (state IN ('REQUESTED', 'PENDING') AND updated_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)";
 
@@ -57,13 +58,105 @@ public class MachineRepository {
    * stream's state and owner, and the stream keys valid now.
    */
   private static final String HEARTBEAT_VIEW = "SELECT m.id, m.stream_id, m.account_id, m.generation, m.provider, "
-    + "m.provider_ref, m.state, m.bootstrap_token, m.agent_token_hash, "
+    + "m.provider_ref, m.state, m.bootstrap_token, m.agent_token_hash, m.pool_class, m.warm_tier, "
+    + "m.stopped_at IS NOT NULL AS parked, "
     + "(m.last_health_at IS NULL OR m.last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) AS health_due, "
     + "s.state AS stream_state, s.machine_id AS stream_machine_id, s.stream_key, "
     + "IF(i.previous_key_until > CURRENT_TIMESTAMP(3), i.previous_key, NULL) AS previous_key, "
     + "IF(i.previous_key_until > CURRENT_TIMESTAMP(3), i.previous_key_until, NULL) AS previous_key_until "
     + "FROM machines m LEFT JOIN streams s ON s.id = m.stream_id LEFT JOIN stream_ingest i ON i.stream_id = m.stream_id "
     + "WHERE m.id = ?";
+
+  private static final String INSERT_WARM = "INSERT INTO machines (id, stream_id, account_id, generation, provider, "
+    + "state, bootstrap_token, pool_class, warm_tier) VALUES (?, NULL, NULL, 0, ?, 'REQUESTED', ?, ?, ?)";
+  /**
+   * One idle machine of a pool, locked; machines another start is claiming are skipped, not waited for. No ORDER BY:
+   * the index range (provider, class, REGISTERED, tier) holds only idle warm machines, so InnoDB locks the first that
+   * matches and stops, and two concurrent claims each get their own. A running one must have called in lately.
+   */
+  private static final String CLAIM_RUNNING = "SELECT " + Machine.COLUMNS + " FROM machines WHERE provider = ? "
+    + "AND pool_class = ? AND state = 'REGISTERED' AND warm_tier = 'running' AND stream_id IS NULL "
+    + "AND stopped_at IS NULL AND last_heartbeat_at > CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND "
+    + "LIMIT 1 FOR UPDATE SKIP LOCKED";
+  private static final String CLAIM_STOPPED = "SELECT " + Machine.COLUMNS + " FROM machines WHERE provider = ? "
+    + "AND pool_class = ? AND state = 'REGISTERED' AND warm_tier = 'stopped' AND stream_id IS NULL "
+    + "AND stopped_at IS NOT NULL LIMIT 1 FOR UPDATE SKIP LOCKED";
+  /**
+   * The claimed machine now serves this start only. A stopped one gets the launch timeout to be resumed and call in
+   * (its last heartbeat is from before it was stopped).
+   */
+  private static final String ASSIGN = "UPDATE machines SET stream_id = ?, account_id = ?, generation = ?, "
+    + "start_kind = ?, assigned_at = CURRENT_TIMESTAMP(3), last_heartbeat_at = IF(stopped_at IS NULL, "
+    + "last_heartbeat_at, CURRENT_TIMESTAMP(3) + INTERVAL ? SECOND) WHERE id = ? AND stream_id IS NULL";
+  private static final String MEMBERS = "SELECT " + Machine.COLUMNS + ", hourly_price_usd, "
+    + "TIMESTAMPDIFF(SECOND, COALESCE(idle_since, created_at), CURRENT_TIMESTAMP(3)) AS idle_age, "
+    + "TIMESTAMPDIFF(SECOND, created_at, CURRENT_TIMESTAMP(3)) AS age "
+    + "FROM machines WHERE provider = ? AND pool_class = ? AND state NOT IN ('TERMINATED', 'TERMINATING', 'LOST')";
+  private static final String IDLE_SINCE = "UPDATE machines SET idle_since = COALESCE(idle_since, CURRENT_TIMESTAMP(3)) "
+    + "WHERE id = ?";
+  private static final String PIPELINE_SENT = "UPDATE machines SET pipeline_at = COALESCE(pipeline_at, "
+    + "CURRENT_TIMESTAMP(3)), last_heartbeat_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  private static final String TOUCH = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  private static final String PARK = "UPDATE machines SET stopped_at = IF(?, CURRENT_TIMESTAMP(3), NULL) "
+    + "WHERE id = ?";
+
+  /** A machine of a pool as the pool keeper sees it. */
+  public record Member(Machine machine, java.math.BigDecimal hourlyPriceUsd, long idleAgeSeconds, long ageSeconds) {
+  }
+
+  /** A warm machine to be: no stream, no account, launched for a pool. */
+  public Future<Void> insertWarm(SqlConnection conn, String id, String provider, String bootstrapToken,
+                                 String poolClass, String tier) {
+    return conn.preparedQuery(INSERT_WARM).execute(Tuple.of(id, provider, bootstrapToken, poolClass, tier)).mapEmpty();
+  }
+
+  /** An idle running machine of the pool, locked for this transaction, or null; see {@link #CLAIM_RUNNING}. */
+  public Future<Machine> claimRunning(SqlConnection conn, String provider, String poolClass, int freshSeconds) {
+    return conn.preparedQuery(CLAIM_RUNNING).execute(Tuple.of(provider, poolClass, freshSeconds))
+      .map(MachineRepository::first);
+  }
+
+  /** A stopped machine of the pool, locked for this transaction, or null. */
+  public Future<Machine> claimStopped(SqlConnection conn, String provider, String poolClass) {
+    return conn.preparedQuery(CLAIM_STOPPED).execute(Tuple.of(provider, poolClass)).map(MachineRepository::first);
+  }
+
+  /** Gives a claimed machine its stream; true when it was still unclaimed. */
+  public Future<Boolean> assign(SqlConnection conn, String id, String streamId, String accountId, int generation,
+                                String startKind, int resumeSeconds) {
+    return conn.preparedQuery(ASSIGN).execute(Tuple.of(streamId, accountId, generation, startKind, resumeSeconds, id))
+      .map(r -> r.rowCount() == 1);
+  }
+
+  /** Every live machine of a pool: booting, idle (running or stopped) and claimed. */
+  public Future<List<Member>> members(SqlClient client, String provider, String poolClass) {
+    return client.preparedQuery(MEMBERS).execute(Tuple.of(provider, poolClass)).map(rows -> {
+      List<Member> list = new ArrayList<>();
+      rows.forEach(r -> list.add(new Member(Machine.fromRow(r), r.getBigDecimal("hourly_price_usd"),
+        r.getLong("idle_age"), r.getLong("age"))));
+      return list;
+    });
+  }
+
+  public Future<Void> idleSince(SqlConnection conn, String id) {
+    return conn.preparedQuery(IDLE_SINCE).execute(Tuple.of(id)).mapEmpty();
+  }
+
+  /** The agent has its pipeline now (the first time counts: it is what start-to-pipeline is measured by). */
+  public Future<Void> pipelineSent(SqlClient client, String id) {
+    return client.preparedQuery(PIPELINE_SENT).execute(Tuple.of(id)).mapEmpty();
+  }
+
+  /** A warm agent's wait counts as its heartbeat. */
+  public Future<Void> touch(SqlClient client, String id) {
+    return client.preparedQuery(TOUCH).execute(Tuple.of(id)).mapEmpty();
+  }
+
+  /** Records a machine as stopped (now) or running again (null). */
+  public Future<Void> park(SqlClient client, String id, boolean stopped) {
+    return client.preparedQuery(PARK).execute(Tuple.of(stopped, id))
+      .mapEmpty();
+  }
 
   /** What {@link #heartbeatView} reads; stream fields are null when the stream is gone. */
   public record HeartbeatView(Machine machine, boolean healthDue, StreamState streamState, String streamMachineId,
@@ -165,7 +258,12 @@ public class MachineRepository {
     if (!MachineLifecycle.canMove(locked.state(), to)) {
       return Future.succeededFuture(false);
     }
-    return conn.preparedQuery(UPDATE_STATE).execute(Tuple.of(to.name(), reason, locked.id()))
+    Future<?> updated = conn.preparedQuery(UPDATE_STATE).execute(Tuple.of(to.name(), reason, locked.id()));
+    if (locked.accountId() == null) {
+      // A warm machine belongs to no account yet: its moves are the operator's business, not an account's event.
+      return updated.map(true);
+    }
+    return updated
       .compose(v -> EventLog.append(conn, locked.accountId(), EventTypes.MACHINE_STATE, locked.streamId(),
         new JsonObject().put("machineId", locked.id()).put("state", to.name()).put("previous", locked.state().name())
           .put("detail", reason == null ? new JsonObject() : new JsonObject().put("reason", reason))))

@@ -96,7 +96,7 @@ public class Provisioning {
           }
           return streams.setMachine(conn, s.id(), m.id())
             .compose(v -> transitions.move(conn, s, StreamState.STARTING, null,
-              new JsonObject().put("machineId", m.id())))
+              new JsonObject().put("machineId", m.id()).put("start", AgentCalls.START_COLD)))
             .mapEmpty();
         })))).onSuccess(v -> wakeRelay());
   }
@@ -195,6 +195,20 @@ public class Provisioning {
       })
       .onFailure(err -> LOG.warn("could not record machine {} as {}: {}", machineId, providerRef, err.getMessage()))
       .mapEmpty();
+  }
+
+  /**
+   * {@code machine.resume}: a start claimed a stopped warm machine; the provider starts it again (its agent then
+   * waits for, and gets, the pipeline). Repeating it is harmless: a machine no longer stopped is left alone.
+   */
+  public Future<Void> resume(String machineId) {
+    return machines.find(pool, machineId).compose(m -> {
+      if (m == null || !m.parked() || m.state() != MachineState.ASSIGNED) {
+        return Future.succeededFuture();
+      }
+      return provider.resume(m.id(), m.providerRef()).compose(v -> machines.park(pool, m.id(), false))
+        .onSuccess(v -> LOG.info("machine {} resumed for stream {}", m.id(), m.streamId()));
+    });
   }
 
   /** The provider reports the machine booted: PENDING → RUNNING (a no-op if the agent's hello got there first). */

@@ -164,6 +164,9 @@ public class Reconciler extends VerticleBase {
         }
       } else if (i.status() == Status.RUNNING && m.state() == MachineState.PENDING) {
         provisioning.running(m.id());
+      } else if (m.parked() && i.status() == Status.STOPPED) {
+        // A warm machine of EC2's stopped tier, stopped on purpose: it waits for a start to resume it.
+        continue;
       } else if (!i.status().alive()) {
         provisioning.lost(m.id(), i.reason() != null ? i.reason() : "the transcoder machine ended");
       }

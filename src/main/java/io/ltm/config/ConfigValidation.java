@@ -41,8 +41,24 @@ public final class ConfigValidation {
       throw new InvalidConfigurationException("cloud.orphanGraceSeconds", "must not be negative");
     }
     machines(config.machines());
+    pools(config.pools(), provider);
     if (provider.equals("ec2")) {
       ec2(config.ec2());
+    }
+  }
+
+  private static void pools(LtmConfig.PoolsConfig pools, String provider) {
+    positive("pools.checkSeconds", pools.checkSeconds());
+    for (String poolClass : pools.classes()) {
+      io.ltm.pool.PoolSettings s = io.ltm.pool.PoolSettings.configured(pools, poolClass);
+      String problem = s.problem();
+      if (problem != null) {
+        throw new InvalidConfigurationException("pools.maxIdle", "pool " + poolClass + ": " + problem);
+      }
+      if (s.stoppedIdle() > 0 && provider.equals("local")) {
+        throw new InvalidConfigurationException("pools.stoppedIdle",
+          "pool " + poolClass + ": the local provider has no stopped tier (its machines cannot be stopped and kept)");
+      }
     }
   }
 

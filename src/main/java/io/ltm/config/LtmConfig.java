@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitmq, CloudConfig cloud, DevConfig dev,
                         AgentConfig agent, CdnConfig cdn, LimitsConfig limits, Ec2Config ec2,
-                        MachinesConfig machines) {
+                        MachinesConfig machines, PoolsConfig pools, OperatorConfig operator) {
 
   /**
    * The HTTP server. {@code sendBufferBytes} is each connection's kernel send buffer (0: the kernel sizes it);
@@ -88,6 +88,41 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     /** USD per hour, or null when the type has no price. */
     public BigDecimal hourlyPrice(String instanceType) {
       return instanceType == null ? null : hourlyPrices.get(instanceType);
+    }
+  }
+
+  /**
+   * Warm pools, per machine class: for the {@code local} provider an offer id, for {@code ec2} an instance type (the
+   * first of an offer's list). A class named nowhere has no pool: its starts are cold, exactly as without pools.
+   *
+   * @param minIdle        booted, registered machines with no stream to keep ready (running tier)
+   * @param maxIdle        never more idle (and booting) running machines than this; default: minIdle
+   * @param stoppedIdle    ec2: machines booted once, then stopped (disk cost only), resumed when claimed
+   * @param idleTtlSeconds an idle machine older than this is terminated (and replaced while under minIdle); 0: never
+   * @param maxHourlyUsd   what a class's idle and booting running machines may cost per hour, at machines.hourlyPrices
+   * @param checkSeconds   how often the pool keeper sizes its pools (a claim on its node also wakes it)
+   */
+  public record PoolsConfig(Map<String, Integer> minIdle, Map<String, Integer> maxIdle,
+                            Map<String, Integer> stoppedIdle, Map<String, Integer> idleTtlSeconds,
+                            Map<String, BigDecimal> maxHourlyUsd, int checkSeconds) {
+    /** Every class the configuration names. */
+    public java.util.Set<String> classes() {
+      java.util.Set<String> all = new java.util.TreeSet<>();
+      for (Map<String, ?> m : List.of(minIdle, maxIdle, stoppedIdle, idleTtlSeconds, maxHourlyUsd)) {
+        all.addAll(m.keySet());
+      }
+      return all;
+    }
+  }
+
+  /**
+   * The operator's side door ({@code /operator/v1}, {@code ltm pool}): a bearer token of its own, never a customer
+   * API key. Empty: the operator endpoints answer 404.
+   */
+  public record OperatorConfig(String token) {
+    @Override
+    public String toString() {
+      return "OperatorConfig[token=" + (token == null || token.isEmpty() ? "(none)" : "***") + "]";
     }
   }
 
@@ -164,6 +199,13 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_EC2_PURCHASE", "ec2.purchase"),
     Map.entry("LTM_INSTANCE_TYPES", "machines.instanceTypes"),
     Map.entry("LTM_INSTANCE_PRICES", "machines.hourlyPrices"),
+    Map.entry("LTM_POOL_MIN_IDLE", "pools.minIdle"),
+    Map.entry("LTM_POOL_MAX_IDLE", "pools.maxIdle"),
+    Map.entry("LTM_POOL_STOPPED_IDLE", "pools.stoppedIdle"),
+    Map.entry("LTM_POOL_IDLE_TTL_SECONDS", "pools.idleTtlSeconds"),
+    Map.entry("LTM_POOL_MAX_HOURLY_USD", "pools.maxHourlyUsd"),
+    Map.entry("LTM_POOL_CHECK_SECONDS", "pools.checkSeconds"),
+    Map.entry("LTM_OPERATOR_TOKEN", "operator.token"),
     Map.entry("LTM_THUMBNAIL_SECONDS", "agent.thumbnailSeconds"),
     Map.entry("LTM_HEALTH_EVENT_SECONDS", "agent.healthEventSeconds"),
     Map.entry("LTM_RECONNECT_WINDOW_SECONDS", "agent.reconnectWindowSeconds"),

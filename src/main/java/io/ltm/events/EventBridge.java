@@ -84,6 +84,9 @@ public class EventBridge {
     // The XHR transports (a browser without WebSocket) post their frames as request bodies; without a body handler
     // every xhr_send was a 500. Bounded like the API's bodies.
     router.post().handler(BodyHandler.create().setBodyLimit(MAX_XHR_BODY).setHandleFileUploads(false));
+    // SockJS answers a body that is no JSON array of strings with a 500 ("Broken JSON encoding."): it is the client's
+    // mistake, so it gets a 400 with the error JSON here, before the transport sees it.
+    router.postWithRegex(".*/xhr_send$").handler(EventBridge::checkXhrFrames);
     router.route().handler(ctx -> {
       if (sessionCookie(ctx) == null) {
         ctx.next();
@@ -97,6 +100,26 @@ public class EventBridge {
     router.route().subRouter(SockJSHandler.create(vertx).socketHandler(socket -> bridge.handle(new ScreenedSocket(vertx,
       socket))));
     return router;
+  }
+
+  private static void checkXhrFrames(RoutingContext ctx) {
+    String body = ctx.body().asString();
+    boolean ok = false;
+    if (body != null && !body.isBlank()) {
+      try {
+        Object decoded = io.vertx.core.json.Json.decodeValue(body);
+        ok = decoded instanceof io.vertx.core.json.JsonArray frames && frames.stream().allMatch(f -> f instanceof String);
+      } catch (io.vertx.core.json.DecodeException e) {
+        ok = false;
+      }
+    }
+    if (ok) {
+      ctx.next();
+      return;
+    }
+    ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+      .end(new JsonObject().put("error", new JsonObject().put("code", "invalid_frame")
+        .put("message", "xhr_send takes a JSON array of strings, each one frame").putNull("field")).encode());
   }
 
   private static String sessionCookie(RoutingContext ctx) {

@@ -54,12 +54,27 @@ public class EventRelay extends VerticleBase {
           try {
             String json = msg.body().toString();
             bridge.deliver(accountOf(msg.envelope().getRoutingKey(), json), json);
+            wakeClaimedMachine(msg.envelope().getRoutingKey(), json);
           } catch (RuntimeException e) {
             LOG.warn("dropping a malformed event: {}", e.getMessage());
           }
         });
         return null;
       });
+  }
+
+  /**
+   * A warm machine claimed by a start on another node: its wait, if held here, answers now (reading the pipeline
+   * from MySQL) rather than at the end of its hold.
+   */
+  private void wakeClaimedMachine(String routingKey, String json) {
+    if (routingKey == null || !routingKey.endsWith("." + EventTypes.MACHINE_STATE)) {
+      return;
+    }
+    JsonObject event = new JsonObject(json);
+    if ("ASSIGNED".equals(event.getString("state")) && event.getString("machineId") != null) {
+      vertx.eventBus().publish(EventTypes.MACHINE_ASSIGNED, event.getString("machineId"));
+    }
   }
 
   /** The account an event belongs to: named by its routing key, {@code account.<id>.<type>}; else by its JSON. */

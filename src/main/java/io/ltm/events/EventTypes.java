@@ -28,6 +28,12 @@ public final class EventTypes {
   /** Local address that wakes the outbox relay right after a transaction wrote to the outbox. */
   public static final String OUTBOX_WAKEUP = "ltm.internal.outbox.wakeup";
 
+  /** Local: a start claimed a warm machine (body: its id); its held wait answers, and the pool keeper refills. */
+  public static final String WARM_CLAIMED = "ltm.internal.pool.claimed";
+
+  /** Local: a machine.state ASSIGNED event came through this node's event relay (body: the machine id). */
+  public static final String MACHINE_ASSIGNED = "ltm.internal.machine.assigned";
+
   private EventTypes() {
   }
 

@@ -81,6 +81,7 @@ public class ApiServer extends VerticleBase {
     builder.rootHandler(RequestGuard::checkEscapes);
     builder.rootHandler(onlyApi(RequestGuard::checkApiRequest));
     builder.rootHandler(onlyApi(body));
+    builder.rootHandler(onlyApi(RequestGuard::checkJsonBody));
     builder.rootHandler(onlyApi(ctx -> {
       // Signing in is the one API call made before there is a key or a session.
       if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST
@@ -108,6 +109,7 @@ public class ApiServer extends VerticleBase {
     router.route(API + "*").failureHandler(failures);
     internalRoutes.accept(router);
     router.route("/internal/*").failureHandler(failures);
+    router.route("/operator/*").failureHandler(failures);
 
     router.get("/health").handler(ctx -> ctx.json(new io.vertx.core.json.JsonObject().put("status", "UP")));
     router.get("/ready").handler(this::ready);

@@ -74,6 +74,37 @@ public final class RequestGuard {
   }
 
   /**
+   * A JSON body must be JSON as RFC 8259 has it, in UTF-8: the codec behind the contract's validator is lenient (it
+   * takes comments, and a UTF-16 body by its byte-order mark), so a body it would read is checked strictly first.
+   * Duplicate names are refused too: which value counts would be a guess. Runs after the body is read.
+   */
+  public static void checkJsonBody(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      ctx.next();
+      return;
+    }
+    try {
+      String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body.getBytes())).toString();
+      STRICT_JSON.readTree(text);
+    } catch (CharacterCodingException e) {
+      ctx.fail(ApiException.badRequest("malformed_json", "the request body is not UTF-8", null));
+      return;
+    } catch (java.io.IOException | RuntimeException e) {
+      ctx.fail(ApiException.badRequest("malformed_json", "the request body is not valid JSON", null));
+      return;
+    }
+    ctx.next();
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper STRICT_JSON =
+    com.fasterxml.jackson.databind.json.JsonMapper.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+
+  /**
    * Path parameters named {@code …Id} hold ids LTM generated ({@link Ids#newId}); one that cannot be such an id is
    * "not found", the same answer as an id that does not exist, before any lookup could match it loosely.
    */

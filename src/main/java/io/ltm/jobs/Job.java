@@ -18,6 +18,8 @@ public record Job(String id, String kind, String accountId, String subjectId, in
   public static final String STREAM_START = "stream.start";
   public static final String STREAM_STOP = "stream.stop";
   public static final String MACHINE_TERMINATE = "machine.terminate";
+  /** A start claimed a stopped warm machine: start it again (EC2 StartInstances). */
+  public static final String MACHINE_RESUME = "machine.resume";
 
   private static final String INSERT =
     "INSERT INTO jobs (id, kind, account_id, subject_id, generation, step) VALUES (?, ?, ?, ?, ?, 'queued')";

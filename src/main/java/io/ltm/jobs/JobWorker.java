@@ -150,6 +150,7 @@ public class JobWorker extends VerticleBase {
       case Job.STREAM_START -> provisioning.start(job);
       case Job.STREAM_STOP -> provisioning.stop(job);
       case Job.MACHINE_TERMINATE -> provisioning.terminate(job.subjectId(), "no longer wanted");
+      case Job.MACHINE_RESUME -> provisioning.resume(job.subjectId());
       default -> {
         LOG.error("unknown job kind {}; dropping it", job.kind());
         yield Future.succeededFuture();

@@ -2,7 +2,7 @@
 // ingest) and the event timeline.
 import { api } from '../api.js';
 import { $, h, badge, seconds } from '../dom.js';
-import { progressOf } from '../progress.js';
+import { progressOf, START_KINDS } from '../progress.js';
 import { app, ACTIVE } from '../state.js';
 import { playerPanel } from './player.js';
 import { configForm } from './config.js';
@@ -74,8 +74,10 @@ export function streamView(id) {
     else if (p.outcome) summary = `Ended: ${p.outcome}.`;
     else summary = p.remainingMs == null ? (s.input && s.input.kind === 'rtmp' && s.state === 'READY'
       ? 'Waiting for your encoder to push to the ingest URL.' : 'Estimating… (no earlier starts to learn from yet)')
-      : `About ${seconds(p.remainingMs)} left (median of this account's earlier starts).`;
-    progress.replaceChildren(h('ol', { class: 'phases' }, rows), h('p', { class: 'muted', 'data-testid': 'eta' }, summary));
+      : `About ${seconds(p.remainingMs)} left (median of this account's earlier ${p.startKind ? p.startKind + ' ' : ''}starts).`;
+    const kind = p.startKind ? h('p', { class: `start-kind start-${p.startKind}`, 'data-testid': 'start-kind',
+      'data-kind': p.startKind }, START_KINDS[p.startKind] || p.startKind) : '';
+    progress.replaceChildren(kind, h('ol', { class: 'phases' }, rows), h('p', { class: 'muted', 'data-testid': 'eta' }, summary));
   }
 
   function render() {

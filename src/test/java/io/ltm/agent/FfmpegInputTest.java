@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The input side of the ffmpeg command and its thumbnail output. */
 class FfmpegInputTest {
@@ -18,11 +19,31 @@ class FfmpegInputTest {
   }
 
   @Test
-  void srtListensOnTheLoopbackWithThePassphrase() {
-    String line = String.join(" ", build(new Pipeline.Input(Pipeline.Input.SRT, null, null, "0123456789abc",
-      List.of(), List.of())));
-    assertThat(line).contains("-i srt://127.0.0.1:40000?mode=listener&passphrase=0123456789abc&pbkeylen=16")
-      .doesNotContain("0.0.0.0").doesNotContain("-listen");
+  void srtListensOnTheLoopbackWithThePassphraseOnStdinNotOnTheCommandLine() {
+    Pipeline.Input input = new Pipeline.Input(Pipeline.Input.SRT, null, null, "0123456789abc", List.of(), List.of());
+    List<String> args = build(input);
+    String line = String.join(" ", args);
+    assertThat(args).containsSubsequence("-protocol_whitelist", "pipe,srt,udp", "-f", "concat", "-safe", "0", "-i",
+      "pipe:0");
+    assertThat(line).doesNotContain("0123456789abc").doesNotContain("passphrase").doesNotContain("0.0.0.0")
+      .doesNotContain("-listen");
+    assertThat(FfmpegCommand.stdin(FfmpegCommandTest.pipeline(input, FfmpegCommandTest.LADDER), 40000)).isEqualTo("""
+      ffconcat version 1.0
+      file 'srt://127.0.0.1:40000?mode=listener&pbkeylen=16'
+      option passphrase '0123456789abc'
+      """);
+  }
+
+  @Test
+  void srtPassphraseQuotesAreEscapedAndLineBreaksRefused() {
+    String script = FfmpegCommand.stdin(FfmpegCommandTest.pipeline(new Pipeline.Input(Pipeline.Input.SRT, null, null,
+      "it's&#a?pass", List.of(), List.of()), FfmpegCommandTest.LADDER), 1);
+    assertThat(script).endsWith("option passphrase 'it'\\''s&#a?pass'\n");
+    assertThatThrownBy(() -> FfmpegCommand.stdin(FfmpegCommandTest.pipeline(new Pipeline.Input(Pipeline.Input.SRT,
+      null, null, "0123456789\nfile 'x'", List.of(), List.of()), FfmpegCommandTest.LADDER), 1))
+      .isInstanceOf(IllegalArgumentException.class);
+    assertThat(FfmpegCommand.stdin(FfmpegCommandTest.pipeline(new Pipeline.Input(Pipeline.Input.RTMP, "sk"),
+      FfmpegCommandTest.LADDER), 1)).isNull();
   }
 
   @Test

@@ -10,6 +10,8 @@ import io.ltm.config.LtmConfig.CdnConfig;
 import io.ltm.config.LtmConfig.Ec2Config;
 import io.ltm.config.LtmConfig.LimitsConfig;
 import io.ltm.config.LtmConfig.MachinesConfig;
+import io.ltm.config.LtmConfig.OperatorConfig;
+import io.ltm.config.LtmConfig.PoolsConfig;
 import io.ltm.config.LtmConfig.HttpConfig;
 import io.ltm.config.LtmConfig.MysqlConfig;
 import io.ltm.config.LtmConfig.RabbitConfig;
@@ -56,7 +58,8 @@ class LtmConfigTest {
       "mobile", List.of("c6i.large", "c5.large")),
       Map.of("c6i.large", new BigDecimal("0.085"), "c6i.xlarge", new BigDecimal("0.17"),
         "c6i.2xlarge", new BigDecimal("0.34"), "c5.large", new BigDecimal("0.085"),
-        "c5.xlarge", new BigDecimal("0.17"), "c5.2xlarge", new BigDecimal("0.34"))));
+        "c5.xlarge", new BigDecimal("0.17"), "c5.2xlarge", new BigDecimal("0.34"))),
+    new PoolsConfig(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), 2), new OperatorConfig(""));
 
   @Test
   void emptyEnvironmentGivesTheDefaultsOfLtmYaml() {
@@ -109,7 +112,7 @@ class LtmConfigTest {
     assertThat(current.isMissingNode()).as("%s names a key that the config does not have", path).isFalse();
     String value = current.isNumber() ? String.valueOf(current.asLong() + 4242)
       : current.isArray() ? "from-" + name + ",second"
-      : current.isObject() ? "from-" + name + "=" + (path.equals("machines.hourlyPrices") ? "1.5" : "x")
+      : current.isObject() ? "from-" + name + "=" + (decimalMap(path) ? "1.5" : path.startsWith("pools.") ? "3" : "x")
       : "from-" + name;
 
     JsonNode loaded = JSON.valueToTree(LtmConfig.load(Map.of(name, value)));
@@ -122,8 +125,10 @@ class LtmConfigTest {
     } else if (current.isObject()) {
       // A map variable lays its pairs over the default map: the defaults stay, the named key is added.
       ObjectNode map = (ObjectNode) section.get(parts[1]);
-      if (path.equals("machines.hourlyPrices")) {
+      if (decimalMap(path)) {
         map.put("from-" + name, new BigDecimal("1.5"));
+      } else if (path.startsWith("pools.")) {
+        map.put("from-" + name, 3);
       } else if (path.equals("machines.instanceTypes")) {
         map.putArray("from-" + name).add("x");
       } else {
@@ -137,6 +142,10 @@ class LtmConfigTest {
       section.put(parts[1], value);
     }
     assertThat(loaded).isEqualTo(expected);
+  }
+
+  private static boolean decimalMap(String path) {
+    return path.equals("machines.hourlyPrices") || path.equals("pools.maxHourlyUsd");
   }
 
   @Test
@@ -196,7 +205,8 @@ class LtmConfigTest {
       new DevConfig("Nobody", "nobody@example.com"),
       new AgentConfig(10, 5, 60, 30, 24),
       new CdnConfig("", 10, 30),
-      new LimitsConfig(600, 60, 10, 900), DEFAULTS.ec2(), DEFAULTS.machines()));
+      new LimitsConfig(600, 60, 10, 900), DEFAULTS.ec2(), DEFAULTS.machines(), DEFAULTS.pools(),
+      DEFAULTS.operator()));
   }
 
   @Test

@@ -35,6 +35,7 @@ class Ec2StreamIT extends LtmTestBase {
   static Ec2AsyncClient ec2;
   static InstanceRunner runner;
   static Map<String, String> ec2Env;
+  static final String OPERATOR_TOKEN = "operator-" + java.util.UUID.randomUUID();
 
   @BeforeAll
   static void onEc2() throws Exception {
@@ -44,6 +45,7 @@ class Ec2StreamIT extends LtmTestBase {
     ec2Env = peer.ltmEnvironment();
     // A price that makes a few seconds of machine visible in cents: 360 USD an hour is 10 cents a second.
     ec2Env.put("LTM_INSTANCE_PRICES", "c6i.large=360");
+    ec2Env.put("LTM_OPERATOR_TOKEN", OPERATOR_TOKEN);
     redeploy(ec2Env);
     runner = new InstanceRunner(ec2, config.cloud().env());
   }
@@ -127,8 +129,16 @@ class Ec2StreamIT extends LtmTestBase {
     Await.until("every process of the instance to end", Duration.ofSeconds(20),
       () -> runner.processesOf(instanceId).isEmpty() ? true : null);
 
-    // The operator sees what the machine cost beside what the customer pays.
-    JsonObject usage = api.get("/api/v1/usage").json().getJsonArray("items").stream().map(JsonObject.class::cast)
+    // The operator sees what the machine cost beside what the customer pays; the customer sees what they pay only.
+    JsonObject customer = api.get("/api/v1/usage").json();
+    JsonObject mine = customer.getJsonArray("items").stream().map(JsonObject.class::cast)
+      .filter(i -> id.equals(i.getString("streamId"))).findFirst().orElseThrow();
+    assertThat(mine.fieldNames()).doesNotContain("machineCostCents", "marginCents", "machineSeconds", "instanceType");
+    assertThat(customer.getJsonArray("totals").getJsonObject(0).fieldNames())
+      .doesNotContain("machineCostCents", "marginCents");
+    assertThat(api.get("/operator/v1/accounts/" + accountId + "/usage").status()).as("a customer key").isEqualTo(401);
+    JsonObject usage = api(OPERATOR_TOKEN).get("/operator/v1/accounts/" + accountId + "/usage").json()
+      .getJsonArray("items").stream().map(JsonObject.class::cast)
       .filter(i -> id.equals(i.getString("streamId"))).findFirst().orElseThrow();
     long seconds = usage.getLong("machineSeconds");
     assertThat(usage.getString("instanceType")).isEqualTo("c6i.large");

@@ -110,6 +110,11 @@ class IngestIT extends LtmTestBase {
     Process encoder = Encoder.srt(ingestUrl + "?passphrase=" + passphrase + "&pbkeylen=16", 14);
     try {
       awaitState(api, id, "LIVE", Duration.ofSeconds(30));
+      // The listener that let the right passphrase in had it from its stdin: no process the agent started (nor the
+      // agent) shows it in /proc/<pid>/cmdline, which every local user can read.
+      List<String> commandLines = agentProcessTreeCommandLines(machineOf(id));
+      assertThat(commandLines).anySatisfy(c -> assertThat(c).startsWith("ffmpeg").contains("-f concat"));
+      assertThat(commandLines).allSatisfy(c -> assertThat(c).doesNotContain(passphrase));
 
       List<JsonObject> thumbs = Await.until("two thumbnails", Duration.ofSeconds(20), () -> {
         List<JsonObject> t = events(api, id, "stream.thumbnail");
@@ -278,5 +283,24 @@ class IngestIT extends LtmTestBase {
     }
     JsonObject s = api.get("/api/v1/streams/" + id).json();
     assertThat(s.getString("state")).isEqualTo("READY");
+  }
+
+  /** /proc/<pid>/cmdline (NULs as spaces) of a machine's agent process and of every process under it. */
+  static List<String> agentProcessTreeCommandLines(String machineId) throws java.io.IOException {
+    List<ProcessHandle> agents = processesOf(machineId).stream()
+      .filter(p -> p.info().commandLine().map(c -> c.contains("-Dltm.machine=" + machineId)).orElse(false)).toList();
+    assertThat(agents).as("the agent process of " + machineId).isNotEmpty();
+    List<String> lines = new java.util.ArrayList<>();
+    for (ProcessHandle agent : agents) {
+      for (ProcessHandle p : java.util.stream.Stream.concat(java.util.stream.Stream.of(agent), agent.descendants()).toList()) {
+        try {
+          byte[] raw = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+          lines.add(new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').trim());
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // It ended between the listing and the read.
+        }
+      }
+    }
+    return lines;
   }
 }

@@ -39,6 +39,8 @@ public final class InstanceRunner implements AutoCloseable {
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final Map<String, Process> booted = new ConcurrentHashMap<>();
   private final Map<String, String> userData = new ConcurrentHashMap<>();
+  /** Instances powered off while stopped, not terminated: started again, they boot as the image does. */
+  private final Set<String> down = ConcurrentHashMap.newKeySet();
   private final Thread watcher;
   private volatile boolean running = true;
 
@@ -82,8 +84,13 @@ public final class InstanceRunner implements AutoCloseable {
           String state = i.state().nameAsString();
           if (BOOTS.contains(state) && seen.add(i.instanceId())) {
             boot(i.instanceId());
+          } else if (BOOTS.contains(state) && down.remove(i.instanceId())) {
+            reboot(i.instanceId());
           } else if (!BOOTS.contains(state) && booted.containsKey(i.instanceId())) {
             powerOff(i.instanceId());
+            if (state.equals("stopping") || state.equals("stopped")) {
+              down.add(i.instanceId());
+            }
           }
         }
         TimeUnit.MILLISECONDS.sleep(300);
@@ -126,6 +133,25 @@ public final class InstanceRunner implements AutoCloseable {
     builder.environment().remove("AWS_SECRET_ACCESS_KEY");
     booted.put(instanceId, PrivateProcesses.spawn(builder));
     LOG.info("instance runner: booted {} from its user-data", instanceId);
+  }
+
+  /**
+   * A stopped instance started again (StartInstances): cloud-init does not run the user-data twice, /run is empty,
+   * and the image's enabled unit runs the start script, which resumes from what the agent kept on its disk.
+   */
+  private void reboot(String instanceId) throws Exception {
+    Path root = sandbox.resolve(instanceId);
+    PrivateProcesses.deleteTree(root.resolve("run"));
+    ProcessBuilder builder = new ProcessBuilder("setsid", "sh", root.resolve("opt/ltm/bin/ltm-agent-start").toString(),
+      root.resolve("run/ltm/agent.env").toString())
+      .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("console.log").toFile()));
+    builder.environment().put("LTM_ROOT", root.toString());
+    builder.environment().put("LTM_ADVERTISED_HOST", "127.0.0.1");
+    builder.environment().put("LTM_AGENT_JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    builder.environment().remove("AWS_ACCESS_KEY_ID");
+    builder.environment().remove("AWS_SECRET_ACCESS_KEY");
+    booted.put(instanceId, PrivateProcesses.spawn(builder));
+    LOG.info("instance runner: {} started again, booted as the image does", instanceId);
   }
 
   /** SIGTERM to the instance's process group and everything of its sandbox, SIGKILL to what is left after 3 s. */

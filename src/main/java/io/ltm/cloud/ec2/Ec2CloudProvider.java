@@ -51,6 +51,7 @@ public class Ec2CloudProvider implements CloudProvider {
   public static final String TAG_STREAM = "ltm:stream";
   public static final String TAG_ACCOUNT = "ltm:account";
   public static final String TAG_ENV = "ltm:env";
+  public static final String TAG_POOL = "ltm:pool";
   private static final List<String> NOT_ENDED = List.of("pending", "running", "stopping", "stopped");
   private static final Pattern AMI = Pattern.compile("ami-[0-9a-f]{8,17}");
   /** DescribeInstanceStatus takes at most this many ids without paging. */
@@ -192,8 +193,13 @@ public class Ec2CloudProvider implements CloudProvider {
     config.extraTags().forEach((k, v) -> tags.add(Tag.builder().key(k).value(v).build()));
     tags.add(Tag.builder().key("Name").value("ltm-" + request.machineId()).build());
     tags.add(Tag.builder().key(TAG_MACHINE).value(request.machineId()).build());
-    tags.add(Tag.builder().key(TAG_STREAM).value(request.streamId()).build());
-    tags.add(Tag.builder().key(TAG_ACCOUNT).value(request.accountId()).build());
+    if (request.streamId() != null) {
+      tags.add(Tag.builder().key(TAG_STREAM).value(request.streamId()).build());
+      tags.add(Tag.builder().key(TAG_ACCOUNT).value(request.accountId()).build());
+    } else {
+      // A warm machine: booted for a pool, no stream or account until a start claims it.
+      tags.add(Tag.builder().key(TAG_POOL).value("warm").build());
+    }
     tags.add(Tag.builder().key(TAG_ENV).value(env).build());
     RunInstancesRequest.Builder run = RunInstancesRequest.builder()
       .imageId(imageId)

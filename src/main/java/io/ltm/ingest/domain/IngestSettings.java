@@ -44,8 +44,10 @@ public record IngestSettings(String kind, String pullUrl, String srtPassphrase, 
       throw new InvalidConfigException("invalid_field", p + "url", "url is only for kind 'pull'");
     }
     if (SRT.equals(k)) {
-      if (srtPassphrase == null || srtPassphrase.length() < 10 || srtPassphrase.length() > 79) {
-        throw new InvalidConfigException("invalid_passphrase", p + "passphrase", "an SRT passphrase has 10 to 79 characters");
+      if (srtPassphrase == null || srtPassphrase.length() < 10 || srtPassphrase.length() > 79
+        || srtPassphrase.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw new InvalidConfigException("invalid_passphrase", p + "passphrase",
+          "an SRT passphrase has 10 to 79 characters, none of them a control character");
       }
     } else if (srtPassphrase != null) {
       throw new InvalidConfigException("invalid_field", p + "passphrase", "passphrase is only for kind 'srt'");

@@ -60,7 +60,8 @@ class IngestSettingsTest {
   void srtPassphraseHasTenToSeventyNineCharacters() {
     assertThat(IngestSettings.validate("", "srt", null, "0123456789", null, null).srtPassphrase()).hasSize(10);
     assertThat(IngestSettings.validate("", "srt", null, "x".repeat(79), null, null).srtPassphrase()).hasSize(79);
-    for (String bad : new String[] {null, "short", "123456789", "x".repeat(80)}) {
+    assertThat(IngestSettings.validate("", "srt", null, "it's & #1 é", null, null).srtPassphrase()).isEqualTo("it's & #1 é");
+    for (String bad : new String[] {null, "short", "123456789", "x".repeat(80), "0123456789\nfile 'x'", "0123456789\u007f"}) {
       assertThatThrownBy(() -> IngestSettings.validate("input", "srt", null, bad, null, null))
         .isInstanceOfSatisfying(InvalidConfigException.class, e -> {
           assertThat(e.field()).isEqualTo("input.passphrase");
