@@ -44,11 +44,16 @@ public class WsFanout {
     AtomicInteger registered = new AtomicInteger();
     boolean[] measuring = {false};
     List<Future<WebSocket>> opened = new ArrayList<>();
+    // Like vertx3-eventbus-client in a browser, every socket pings every 5 s: the bridge closes a socket that has not
+    // pinged for its pingTimeout (10 s), which a client that only listens would otherwise hit half-way through a run.
+    String ping = new JsonArray().add(new JsonObject().put("type", "ping").encode()).encode();
+    java.util.Queue<WebSocket> live = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    vertx.setPeriodic(5000, t -> live.forEach(ws -> ws.writeTextMessage(ping)));
     for (int i = 0; i < sockets; i++) {
       String[] acc = accounts.get(i % accounts.size());
       String path = "/eventbus/" + (i % 1000) + "/" + UUID.randomUUID().toString().replace("-", "") + "/websocket";
       Future<WebSocket> ws = client.connect(new WebSocketConnectOptions().setPort(port).setHost("127.0.0.1").setURI(path));
-      opened.add(ws.onSuccess(socket -> socket.textMessageHandler(text -> {
+      opened.add(ws.onSuccess(live::add).onSuccess(socket -> socket.textMessageHandler(text -> {
         long now = System.currentTimeMillis();
         if (text.equals("o")) {
           JsonObject register = new JsonObject().put("type", "register").put("address", "ltm.account." + acc[0])

@@ -3,6 +3,7 @@ package io.ltm.account;
 import io.ltm.account.domain.Passwords;
 import io.ltm.audit.Actor;
 import io.ltm.audit.AuditLog;
+import io.ltm.events.EventTypes;
 import io.ltm.common.ApiException;
 import io.ltm.common.JsonInput;
 import io.ltm.http.Endpoint;
@@ -64,7 +65,9 @@ public class SessionEndpoint implements Endpoint {
             ctx.fail(ar.cause());
             return;
           }
+          // This node's sockets close now; the other nodes' when the outbox message reaches their event relay.
           vertx.eventBus().publish(SESSION_ENDED, session.tokenHash());
+          vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
           ctx.response().addCookie(cookie(ctx, "").setMaxAge(0));
           ctx.response().setStatusCode(204).end();
         });

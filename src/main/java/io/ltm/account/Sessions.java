@@ -1,6 +1,10 @@
 package io.ltm.account;
 
 import io.ltm.common.Ids;
+import io.ltm.db.Transactions;
+import io.ltm.events.EventTypes;
+import io.ltm.jobs.Outbox;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -61,8 +65,16 @@ public class Sessions {
       });
   }
 
+  /**
+   * Ends the session; in the same transaction, an outbox message tells every server node to close its sockets
+   * (each node's event relay gets it), whichever node they are connected to.
+   */
   public Future<Boolean> delete(String token) {
-    return pool.preparedQuery(DELETE).execute(Tuple.of(Ids.sha256(token))).map(RowSet::rowCount).map(n -> n > 0);
+    String hash = Ids.sha256(token);
+    return Transactions.run(pool, conn -> conn.preparedQuery(DELETE).execute(Tuple.of(hash)).map(RowSet::rowCount)
+      .compose(n -> n == 0 ? Future.succeededFuture(false)
+        : Outbox.add(conn, EventTypes.EVENTS_EXCHANGE, EventTypes.SESSION_ENDED_KEY, "ses_" + hash.substring(0, 40),
+          new JsonObject().put("tokenHash", hash)).map(true)));
   }
 
   /** A signed-in browser: its cookie token, CSRF token and account. */

@@ -76,6 +76,14 @@ final class HomeReporter {
   }
 
   private Future<Void> send(String call, JsonObject body) {
+    return send(call, body, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(fenceAfterMs()));
+  }
+
+  /**
+   * A server that answers 5xx (its database restarting, say) is asked again, like one that cannot be reached, until
+   * the fence's time has passed: a LIVE that never arrives would leave the stream READY for good. A 4xx is final.
+   */
+  private Future<Void> send(String call, JsonObject body, long serverErrorDeadline) {
     return home.call(call, pipeline.agentToken(), body).transform(ar -> {
       if (ar.succeeded()) {
         lastContactNanos = System.nanoTime();
@@ -84,13 +92,19 @@ final class HomeReporter {
         }
         return Future.succeededFuture();
       }
-      if (stopping || ar.cause() instanceof HomeClient.RefusedException) {
+      boolean serverError = ar.cause() instanceof HomeClient.RefusedException refused && refused.status >= 500
+        && System.nanoTime() < serverErrorDeadline;
+      if (stopping || (ar.cause() instanceof HomeClient.RefusedException && !serverError)) {
         LOG.warn("{} {} not delivered: {}", call, body.getString("state", ""), ar.cause().getMessage());
         return Future.succeededFuture();
       }
+      if (serverError) {
+        LOG.warn("{} {} not delivered yet ({}); trying again", call, body.getString("state", ""),
+          ar.cause().getMessage());
+      }
       // Unreachable: keep trying; fencing (heartbeat) ends the agent if this lasts.
       Promise<Void> retry = Promise.promise();
-      vertx.setTimer(heartbeatMs(), id -> send(call, body).onComplete(retry));
+      vertx.setTimer(heartbeatMs(), id -> send(call, body, serverErrorDeadline).onComplete(retry));
       return retry.future();
     });
   }

@@ -42,6 +42,10 @@ public class LocalCloudProvider implements CloudProvider {
   /** Agents this provider started that have exited, with why: {@link #list()} reports them as ended for a while. */
   private final Map<String, Instance> ended = new ConcurrentHashMap<>();
   private static final long ENDED_KEPT_MS = 3_600_000;
+  /** How long a tagged process must outlive its agent before it is listed as left behind. */
+  private static final long LEFT_CONFIRM_MS = 5_000;
+  /** Tagged processes seen without their agent, since when. */
+  private final Map<Long, Instant> leftSince = new ConcurrentHashMap<>();
 
   /** @param onExit told (machine id, exit code) when an agent process ends, on the Vert.x context */
   public LocalCloudProvider(Vertx vertx, LtmConfig config, BiConsumer<String, Integer> onExit) {
@@ -106,9 +110,16 @@ public class LocalCloudProvider implements CloudProvider {
         instances.add(new Instance(id, String.valueOf(p.pid()), Status.RUNNING, null,
           p.info().startInstant().orElse(Instant.now()), null));
       }));
-      // Tagged processes of a machine whose agent is gone: ffmpeg (or any helper) left running under pid 1.
+      // Tagged processes of a machine whose agent is gone: ffmpeg (or any helper) left running under pid 1. Only
+      // once seen so for a while: an agent JVM in the middle of exiting, or of forking, is not one.
+      Instant now = Instant.now();
+      Map<Long, Instant> stillLeft = new ConcurrentHashMap<>();
       tagged().forEach((id, pids) -> {
         if (alive.contains(id) || pids.isEmpty()) {
+          return;
+        }
+        pids.forEach(p -> stillLeft.put(p.pid(), leftSince.getOrDefault(p.pid(), now)));
+        if (pids.stream().allMatch(p -> stillLeft.get(p.pid()).isAfter(now.minusMillis(LEFT_CONFIRM_MS)))) {
           return;
         }
         ProcessHandle first = pids.get(0);
@@ -117,6 +128,8 @@ public class LocalCloudProvider implements CloudProvider {
           first.info().startInstant().orElse(Instant.now()), null));
         alive.add(id);
       });
+      leftSince.clear();
+      leftSince.putAll(stillLeft);
       ended.values().stream().filter(e -> !alive.contains(e.machineId())).forEach(instances::add);
       return instances;
     }, false);

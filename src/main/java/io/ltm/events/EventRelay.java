@@ -1,5 +1,6 @@
 package io.ltm.events;
 
+import io.ltm.account.SessionEndpoint;
 import io.ltm.config.LtmConfig.RabbitConfig;
 import io.ltm.jobs.RabbitConnector;
 import io.ltm.jobs.Topology;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * {@link EventBridge}, which writes it to that account's browsers on this node as it came (the JSON text is
  * neither parsed nor encoded again; the account is read from the routing key {@code account.<id>.<type>}).
  * Whatever a node misses while its queue is gone, a browser gets back by replaying from its last seq.
+ * A signed-out session ({@code session.ended}, its token hash) closes that session's sockets on this node too.
  */
 public class EventRelay extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(EventRelay.class);
@@ -47,12 +49,17 @@ public class EventRelay extends VerticleBase {
     return Topology.declare(client, rabbitConfig.deliveryLimit())
       .compose(v -> client.queueDeclare("", false, true, true))
       .compose(ok -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, "account.#")
+        .compose(v -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, EventTypes.SESSION_ENDED_KEY))
         .compose(v -> client.basicConsumer(ok.getQueue(), new QueueOptions().setAutoAck(true).setMaxInternalQueueSize(10_000))))
       .map(consumer -> {
         bridge.resyncAll();
         consumer.handler(msg -> {
           try {
             String json = msg.body().toString();
+            if (EventTypes.SESSION_ENDED_KEY.equals(msg.envelope().getRoutingKey())) {
+              vertx.eventBus().publish(SessionEndpoint.SESSION_ENDED, new JsonObject(json).getString("tokenHash"));
+              return;
+            }
             bridge.deliver(accountOf(msg.envelope().getRoutingKey(), json), json);
             wakeClaimedMachine(msg.envelope().getRoutingKey(), json);
           } catch (RuntimeException e) {

@@ -25,6 +25,12 @@ public final class EventTypes {
   /** Type of the seq-less message that tells a browser to replay from its last seq (see EventBridge). */
   public static final String RESYNC = "resync";
 
+  /**
+   * Routing key, on {@link #EVENTS_EXCHANGE}, of a signed-out session's token hash: every server node closes that
+   * session's sockets, not only the node that signed it out.
+   */
+  public static final String SESSION_ENDED_KEY = "session.ended";
+
   /** Local address that wakes the outbox relay right after a transaction wrote to the outbox. */
   public static final String OUTBOX_WAKEUP = "ltm.internal.outbox.wakeup";
 

@@ -149,6 +149,35 @@ class BrowserSessionIT extends LtmTestBase {
     }
   }
 
+  /** Two server nodes (a second one deployed beside this class's): signing out on one closes the socket on the other. */
+  @Test
+  void signOutOnOneServerNodeClosesTheSessionsSocketsOnEveryNode() throws Exception {
+    Browser browser = signIn(newBrowserUser("signout-nodes"));
+    io.vertx.core.Vertx otherVertx = io.ltm.Ltm.newVertx();
+    try {
+      io.ltm.Ltm other = new io.ltm.Ltm(otherVertx, TestEnv.config());
+      Await.result(other.deployServer());
+      try (EventBusClient onOther = new EventBusClient(otherVertx, other.httpPort(), browser.cookie())) {
+        onOther.register("ltm.account." + browser.accountId(), null);
+        assertThat(onOther.replay(0, null)).isEmpty();
+        // The other node's event relay must be bound before the sign-out's message is published.
+        Await.until("the other node's event relay", Duration.ofSeconds(20), () -> {
+          ApiClient.Reply bought = browser.send(HttpMethod.POST, "/api/v1/orders",
+            new JsonObject().put("offerId", "mobile"), true);
+          assertThat(bought.status()).isEqualTo(201);
+          return onOther.events().isEmpty() ? null : true;
+        });
+
+        ApiClient.Reply out = browser.send(HttpMethod.DELETE, "/api/v1/session", null, true);
+        assertThat(out.status()).as(out.body()).isEqualTo(204);
+        Await.until("the session's socket on the other node to close", Duration.ofSeconds(15),
+          () -> onOther.isClosed() ? true : null);
+      }
+    } finally {
+      Await.result(otherVertx.close());
+    }
+  }
+
   @Test
   void aHandshakeWithAnUnknownSessionCookieIsRefused() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() ->

@@ -34,6 +34,7 @@ final class SockJsBrowser implements AutoCloseable {
   private final AtomicInteger resyncs = new AtomicInteger();
   private final AtomicInteger replyIds = new AtomicInteger();
   private volatile boolean open;
+  private volatile boolean closed;
 
   /** @param receiveBufferBytes the client socket's receive buffer (small for a browser on a thin link), or 0 */
   SockJsBrowser(Vertx vertx, int port, int receiveBufferBytes) {
@@ -47,7 +48,7 @@ final class SockJsBrowser implements AutoCloseable {
       + UUID.randomUUID().toString().replace("-", "") + "/websocket";
     // The handler is set on the event loop as the handshake completes: the open frame may follow at once.
     this.socket = Await.result(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-      .setURI(path)).onSuccess(ws -> ws.textMessageHandler(this::onFrame)));
+      .setURI(path)).onSuccess(ws -> ws.textMessageHandler(this::onFrame).closeHandler(v -> closed = true)));
     Await.until("the SockJS open frame", Duration.ofSeconds(30), () -> open ? true : null);
     pinger = vertx.setPeriodic(5000, id -> send(new JsonObject().put("type", "ping")));
   }
@@ -116,6 +117,11 @@ final class SockJsBrowser implements AutoCloseable {
   /** The seqs of the live events received, in arrival order. */
   List<Long> seqs() {
     return events.stream().map(e -> e.getLong("seq")).toList();
+  }
+
+  /** True once the connection has closed (the server went away, or closed it). */
+  boolean isClosed() {
+    return closed;
   }
 
   int resyncs() {
