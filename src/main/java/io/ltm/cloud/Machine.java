@@ -3,6 +3,8 @@ package io.ltm.cloud;
 import io.ltm.cloud.domain.MachineState;
 import io.vertx.sqlclient.Row;
 
+import java.util.stream.Stream;
+
 /**
  * One machine row. A warm machine (booted for a pool, {@code poolClass} set) has no stream and no account until a
  * start claims it; {@code parked} is true while a stopped-tier machine is stopped.
@@ -16,8 +18,17 @@ public record Machine(String id, String streamId, String accountId, int generati
     this(id, streamId, accountId, generation, provider, providerRef, state, agentTokenHash, null, null, false);
   }
 
-  static final String COLUMNS = "id, stream_id, account_id, generation, provider, provider_ref, state, "
-    + "agent_token_hash, pool_class, warm_tier, stopped_at IS NOT NULL AS parked";
+  static final String COLUMNS = columns("");
+
+  /**
+   * What {@link #fromRow} reads, each column prefixed (e.g. {@code "m."} in a join): one list for every query, so a
+   * column added here reaches them all.
+   */
+  static String columns(String prefix) {
+    return String.join(", ", Stream.of("id", "stream_id", "account_id", "generation", "provider",
+      "provider_ref", "state", "agent_token_hash", "pool_class", "warm_tier").map(c -> prefix + c).toList())
+      + ", " + prefix + "stopped_at IS NOT NULL AS parked";
+  }
 
   /** A warm machine waiting for a start: no stream yet. */
   public boolean idle() {

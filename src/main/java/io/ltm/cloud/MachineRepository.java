@@ -60,9 +60,7 @@ public class MachineRepository {
    * Everything a heartbeat needs in one plain read (no lock): the machine, whether its health slot is due, its
    * stream's state and owner, and the stream keys valid now.
    */
-  private static final String HEARTBEAT_VIEW = "SELECT m.id, m.stream_id, m.account_id, m.generation, m.provider, "
-    + "m.provider_ref, m.state, m.agent_token_hash, m.pool_class, m.warm_tier, "
-    + "m.stopped_at IS NOT NULL AS parked, "
+  private static final String HEARTBEAT_VIEW = "SELECT " + Machine.columns("m.") + ", "
     + "(m.last_health_at IS NULL OR m.last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) AS health_due, "
     + "s.state AS stream_state, s.machine_id AS stream_machine_id, s.stream_key, "
     + "IF(i.previous_key_until > CURRENT_TIMESTAMP(3), i.previous_key, NULL) AS previous_key, "
