@@ -1,11 +1,16 @@
 package io.ltm.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -79,7 +84,7 @@ public final class RequestGuard {
    * Duplicate names are refused too: which value counts would be a guess. Runs after the body is read.
    */
   public static void checkJsonBody(RoutingContext ctx) {
-    io.vertx.core.buffer.Buffer body = ctx.body().buffer();
+    Buffer body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       ctx.next();
       return;
@@ -87,22 +92,37 @@ public final class RequestGuard {
     try {
       String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body.getBytes())).toString();
-      STRICT_JSON.readTree(text);
+      checkStrictJson(text);
     } catch (CharacterCodingException e) {
       ctx.fail(ApiException.badRequest("malformed_json", "the request body is not UTF-8", null));
       return;
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       ctx.fail(ApiException.badRequest("malformed_json", "the request body is not valid JSON", null));
       return;
     }
     ctx.next();
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper STRICT_JSON =
-    com.fasterxml.jackson.databind.json.JsonMapper.builder()
-      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  /**
+   * Reads the tokens only (the contract's validator builds the value afterwards: no tree is built twice on every
+   * write): one JSON value, nothing after it. Whitespace alone passes, to be refused by the contract as a missing body.
+   */
+  private static void checkStrictJson(String text) throws IOException {
+    try (JsonParser parser = STRICT_JSON.createParser(text)) {
+      if (parser.nextToken() == null) {
+        return;
+      }
+      parser.skipChildren();
+      if (parser.nextToken() != null) {
+        throw new IOException("more than one JSON value");
+      }
+    }
+  }
+
+  /** Comments, single quotes and the like are off in a plain factory; duplicate names are checked while reading. */
+  private static final JsonFactory STRICT_JSON = JsonFactory.builder()
+    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+    .build();
 
   /**
    * Path parameters named {@code …Id} hold ids LTM generated ({@link Ids#newId}); one that cannot be such an id is
