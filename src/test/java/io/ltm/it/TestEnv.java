@@ -99,6 +99,8 @@ final class TestEnv {
       rabbitUri = rabbit.getAmqpUrl();
     } else {
       resetVhost();
+      // This run's database and vhost go with the JVM that made them, whatever the tests' outcome.
+      Runtime.getRuntime().addShutdownHook(new Thread(TestEnv::dropOwn, "it-cleanup"));
     }
     try (var conn = DriverManager.getConnection("jdbc:mariadb://" + mysqlHost + ":" + mysqlPort + "/", "root", "");
          var st = conn.createStatement()) {
@@ -112,6 +114,22 @@ final class TestEnv {
     env.put("LTM_MYSQL_PASSWORD", "");
     env.put("LTM_RABBITMQ_URI", rabbitUri);
     return env;
+  }
+
+  /** Drops this run's database and vhost; a metadata lock still held by a dying connection is waited for briefly. */
+  private static void dropOwn() {
+    try (var conn = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:3306/", "root", "");
+         var st = conn.createStatement()) {
+      st.execute("SET SESSION lock_wait_timeout = 10");
+      st.execute("DROP DATABASE IF EXISTS " + DATABASE);
+    } catch (Exception e) {
+      System.err.println("could not drop " + DATABASE + ": " + e);
+    }
+    try {
+      rabbitmqctl("delete_vhost", VHOST);
+    } catch (Exception e) {
+      System.err.println("could not delete vhost " + VHOST + ": " + e);
+    }
   }
 
   /** A vhost of the tests' own, empty at the start of every run. */
