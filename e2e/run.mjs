@@ -348,7 +348,14 @@ async function runTests() {
     await operator('PUT', 'pools/mobile', { minIdle: 1, maxIdle: 1 });
     await until('a warm machine in the mobile pool', async () => (await idleIn('mobile')) >= 1, 90_000, 500);
     await a.click('.stream-page button[data-action=start]');
-    await badgeIs(a, 'STARTING');
+    // From a warm machine STARTING can last a few milliseconds before READY: waiting for it to be on screen races
+    // the render, so wait for the badge watcher (a MutationObserver: it sees every badge the page draws) to have
+    // recorded it.
+    await until('the badge to show STARTING after PROVISIONING', () => a.evaluate(() => {
+      const seen = window.__badges;
+      const provisioning = seen.indexOf('PROVISIONING');
+      return provisioning >= 0 && seen.indexOf('STARTING', provisioning) > provisioning;
+    }));
     await snap(a, 'starting');
     await badgeIs(a, 'LIVE');
     const kind = await a.getAttribute('[data-testid=start-kind]', 'data-kind');
