@@ -43,8 +43,10 @@ public class FleetSim {
     long tailMs = args.length > 6 ? Long.parseLong(args[6]) : 2000;
     int total = phases[phases.length - 1];
     Vertx vertx = Vertx.vertx();
+    // A connection per machine, as a fleet's agents each keep theirs: a heartbeat's latency is LTM's, not time spent
+    // queued in this client for one of a few shared connections.
     WebClient web = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
-      new PoolOptions().setHttp1MaxSize(64));
+      new PoolOptions().setHttp1MaxSize(Math.max(64, total)));
     Pool db = MySQLBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(4))
       .connectingTo(new MySQLConnectOptions().setHost("127.0.0.1").setDatabase(database).setUser("root").setPassword(""))
       .using(vertx).build();

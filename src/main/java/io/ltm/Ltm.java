@@ -128,7 +128,8 @@ public final class Ltm {
     String key = config.cdn().secretKey();
     CdnProfileService cdnProfiles = new CdnProfileService(vertx, pool, new CdnProfileRepository(),
       key == null || key.isBlank() ? null : new SecretBox(key));
-    AgentCalls calls = new AgentCalls(vertx, pool, config, machines, streams, transitions, configs, cdnProfiles);
+    AgentCalls calls = new AgentCalls(vertx, pool, Database.heartbeatPool(vertx, config.mysql()), config, machines,
+      streams, transitions, configs, cdnProfiles);
     AgentCallsEndpoint agentCalls = new AgentCallsEndpoint(calls);
     // A claim made on another node reaches this one's held wait through the event relay.
     vertx.eventBus().<String>localConsumer(io.ltm.events.EventTypes.MACHINE_ASSIGNED,

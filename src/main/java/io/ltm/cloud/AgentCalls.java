@@ -2,7 +2,6 @@ package io.ltm.cloud;
 
 import io.ltm.agent.Pipeline;
 import io.ltm.cdn.CdnProfileService;
-import io.ltm.cloud.MachineRepository.HeartbeatView;
 import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.ApiException;
 import io.ltm.common.Ids;
@@ -55,14 +54,17 @@ public class AgentCalls {
   private final Pipelines pipelines;
   private final CdnProfileService cdn;
   private final Waiters waiters;
+  private final Heartbeats heartbeats;
 
   /** How a stream's start was served, in its STARTING event ({@code detail.start}). */
   public static final String START_COLD = "cold";
   public static final String START_WARM = "warm";
   public static final String START_WARM_STOPPED = "warm-stopped";
 
-  public AgentCalls(Vertx vertx, Pool pool, LtmConfig config, MachineRepository machines, StreamRepository streams,
-                    StreamTransitions transitions, StreamConfigRepository configs, CdnProfileService cdn) {
+  /** @param heartbeatPool the heartbeats' own connections ({@code mysql.heartbeatPoolSize}) */
+  public AgentCalls(Vertx vertx, Pool pool, Pool heartbeatPool, LtmConfig config, MachineRepository machines,
+                    StreamRepository streams, StreamTransitions transitions, StreamConfigRepository configs,
+                    CdnProfileService cdn) {
     this.cdn = cdn;
     this.vertx = vertx;
     this.pool = pool;
@@ -73,6 +75,8 @@ public class AgentCalls {
     this.configs = configs;
     this.pipelines = new Pipelines(config);
     this.waiters = new Waiters(vertx);
+    this.heartbeats = new Heartbeats(vertx, heartbeatPool, pool, machines, config.agent().healthEventSeconds(),
+      this::wakeRelay);
   }
 
   /**
@@ -264,82 +268,15 @@ public class AgentCalls {
 
   /**
    * {@code heartbeat}: records the progress, stores a throttled {@code stream.health} event, and answers with
-   * the stream keys valid now, so a rotation reaches a running machine within a heartbeat.
+   * the stream keys valid now, so a rotation reaches a running machine within a heartbeat. Written together with
+   * the other heartbeats arriving meanwhile ({@link Heartbeats}).
    */
   public Future<JsonObject> heartbeat(String machineId, String agentToken, JsonObject progress) {
-    // The read and the plain update share one pooled connection: at a fleet's rate the wait for a connection, not
-    // the statements, was a heartbeat's cost (bench/fleet, 2,000 machines). The health heartbeat's transaction
-    // takes its own connection after this one is back, so a heartbeat never holds one connection waiting for another.
-    return pool.withConnection(conn -> machines.heartbeatView(conn, machineId, config.agent().healthEventSeconds())
-      .compose(view -> {
-        Machine m = checkToken(view == null ? null : view.machine(), agentToken);
-        StreamState state = view.streamState();
-        if (state == null || !m.id().equals(view.streamMachineId()) || !state.isActive()
-          || state == StreamState.STOPPING) {
-          return Future.failedFuture(gone());
-        }
-        boolean health = progress != null && view.healthDue();
-        return (health ? Future.<Void>succeededFuture()
-          : machines.heartbeat(conn, m.id(), progress == null ? null : progress.encode()))
-          .map(v -> new Beat(view, m, state, health));
-      }))
-      .compose(beat -> (beat.health() ? recordWithHealth(beat.machine(), beat.state(), progress)
-        : Future.<Void>succeededFuture()).map(v -> {
-          HEARTBEATS.increment();
-          HeartbeatView view = beat.view();
-          return new JsonObject().put("streamKeys", new JsonArray(Pipelines.streamKeys(view.streamKey(),
-            view.previousKey(), view.previousKeyUntil()).stream().map(JsonObject::mapFrom).toList()));
-        }));
-  }
-
-  /** What a heartbeat read, on its way out of the connection it read it on. */
-  private record Beat(HeartbeatView view, Machine machine, StreamState state, boolean health) {
-  }
-
-  /**
-   * The heartbeat that claims the machine's health slot stores a {@code stream.health} event; the claim is a
-   * conditional UPDATE, so two heartbeats racing for it store one event, and the loser is a plain heartbeat.
-   *
-   * <p>The event is numbered (the account row's exclusive lock, taken first as in every event transaction) and the
-   * slot claimed in statements sent together, the event stored as soon as its number is back: four round trips
-   * where locking, claiming and numbering one after the other took six, at a fleet's 400 health events a second.
-   * A lost claim rolls the whole transaction back, number and event included.
-   */
-  private Future<Void> recordWithHealth(Machine m, StreamState state, JsonObject progress) {
-    String progressJson = progress.encode();
-    return Transactions.run(pool, conn -> {
-      Future<JsonObject> event = EventLog.append(conn, m.accountId(), EventTypes.STREAM_HEALTH, m.streamId(),
-        health(progress, state));
-      Future<Boolean> claimed = machines.heartbeatClaimingHealth(conn, m.id(), progressJson,
-        config.agent().healthEventSeconds());
-      return Future.all(event, claimed).compose(both -> claimed.result() ? Future.succeededFuture(true)
-        : Future.<Boolean>failedFuture(HEALTH_SLOT_TAKEN));
-    })
-      .recover(err -> err == HEALTH_SLOT_TAKEN ? Future.succeededFuture(false) : Future.failedFuture(err))
-      .compose(claimed -> {
-        if (claimed) {
-          wakeRelay();
-          return Future.succeededFuture();
-        }
-        return machines.heartbeat(pool, m.id(), progressJson);
-      });
-  }
-
-  /** Rolls back a health event whose heartbeat lost the race for the slot; never leaves {@link #recordWithHealth}. */
-  private static final RuntimeException HEALTH_SLOT_TAKEN = new IllegalStateException("health slot taken") {
-    @Override
-    public synchronized Throwable fillInStackTrace() {
-      return this;
-    }
-  };
-
-  private static JsonObject health(JsonObject progress, StreamState state) {
-    JsonObject h = new JsonObject();
-    for (String field : List.of("inputPresent", "inputKind", "inputBitrateKbps", "fps", "speed", "bitrateKbps",
-      "frame", "dropFrames", "dupFrames", "activeCdn", "cdn")) {
-      h.put(field, progress.getValue(field));
-    }
-    return new JsonObject().put("state", state.name()).put("health", h);
+    return heartbeats.beat(machineId, agentToken, progress).map(view -> {
+      HEARTBEATS.increment();
+      return new JsonObject().put("streamKeys", new JsonArray(Pipelines.streamKeys(view.streamKey(),
+        view.previousKey(), view.previousKeyUntil()).stream().map(JsonObject::mapFrom).toList()));
+    });
   }
 
   /** {@code thumbnail}: its stable URL is kept on the stream and announced as a {@code stream.thumbnail} event. */
@@ -414,7 +351,7 @@ public class AgentCalls {
     return reason == null || reason.isBlank() ? "the transcoder failed" : reason;
   }
 
-  private static ApiException gone() {
+  static ApiException gone() {
     return new ApiException(410, "machine_not_wanted", "this machine is no longer wanted; shut down", null, null);
   }
 

@@ -2,6 +2,7 @@ package io.ltm.cloud;
 
 import io.ltm.cloud.domain.MachineLifecycle;
 import io.ltm.cloud.domain.MachineState;
+import io.ltm.db.InList;
 import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
 import io.ltm.stream.domain.StreamState;
@@ -14,7 +15,12 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** SQL for machines; every state change is checked by {@link MachineLifecycle} and recorded as an event. */
 public class MachineRepository {
@@ -47,26 +53,31 @@ public class MachineRepository {
 
   private static final String REGISTER = "UPDATE machines SET agent_token_hash = ?, "
     + "last_heartbeat_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
-  private static final String HEARTBEAT = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), progress = ? "
-    + "WHERE id = ?";
   /**
-   * A heartbeat that also claims the right to store a {@code stream.health} event: at most one per machine every
-   * healthEventSeconds, so the per-account event log grows with time, not with the heartbeat rate.
+   * Heartbeats of several machines in one statement: each row gets its own progress. The lists are padded
+   * ({@code InList}); a padded entry repeats the last machine with its own progress.
    */
-  private static final String HEARTBEAT_CLAIMING_HEALTH = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), "
-    + "progress = ?, last_health_at = CURRENT_TIMESTAMP(3) WHERE id = ? "
-    + "AND (last_health_at IS NULL OR last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND)";
+  private static final String HEARTBEATS = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), "
+    + "progress = CASE id %s END WHERE id IN (%s)";
+  /**
+   * The machines among these whose health slot is due, locked: at most one {@code stream.health} event per machine
+   * every healthEventSeconds, so the per-account event log grows with time, not with the heartbeat rate. A second
+   * batch racing for the same slot waits here and then finds it taken.
+   */
+  private static final String LOCK_HEALTH_DUE = "SELECT id FROM machines WHERE id IN (%s) "
+    + "AND (last_health_at IS NULL OR last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) FOR UPDATE";
+  private static final String MARK_HEALTH = "UPDATE machines SET last_health_at = CURRENT_TIMESTAMP(3) WHERE id IN (%s)";
   /**
    * Everything a heartbeat needs in one plain read (no lock): the machine, whether its health slot is due, its
-   * stream's state and owner, and the stream keys valid now.
+   * stream's state and owner, and the stream keys valid now — for every machine of a batch at once.
    */
-  private static final String HEARTBEAT_VIEW = "SELECT " + Machine.columns("m.") + ", "
+  private static final String HEARTBEAT_VIEWS = "SELECT " + Machine.columns("m.") + ", "
     + "(m.last_health_at IS NULL OR m.last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) AS health_due, "
     + "s.state AS stream_state, s.machine_id AS stream_machine_id, s.stream_key, "
     + "IF(i.previous_key_until > CURRENT_TIMESTAMP(3), i.previous_key, NULL) AS previous_key, "
     + "IF(i.previous_key_until > CURRENT_TIMESTAMP(3), i.previous_key_until, NULL) AS previous_key_until "
     + "FROM machines m LEFT JOIN streams s ON s.id = m.stream_id LEFT JOIN stream_ingest i ON i.stream_id = m.stream_id "
-    + "WHERE m.id = ?";
+    + "WHERE m.id IN (%s)";
 
   private static final String INSERT_WARM = "INSERT INTO machines (id, stream_id, account_id, generation, provider, "
     + "state, pool_class, warm_tier) VALUES (?, NULL, NULL, 0, ?, 'REQUESTED', ?, ?)";
@@ -161,7 +172,7 @@ public class MachineRepository {
       .mapEmpty();
   }
 
-  /** What {@link #heartbeatView} reads; stream fields are null when the stream is gone. */
+  /** What {@link #heartbeatViews} reads; stream fields are null when the stream is gone. */
   public record HeartbeatView(Machine machine, boolean healthDue, StreamState streamState, String streamMachineId,
                               String streamKey, String previousKey, LocalDateTime previousKeyUntil) {
   }
@@ -243,31 +254,69 @@ public class MachineRepository {
     });
   }
 
-  public Future<HeartbeatView> heartbeatView(SqlClient client, String id, int healthEventSeconds) {
-    return client.preparedQuery(HEARTBEAT_VIEW).execute(Tuple.of(healthEventSeconds, id)).map(rows -> {
-      var it = rows.iterator();
-      if (!it.hasNext()) {
-        return null;
-      }
-      Row row = it.next();
-      String streamState = row.getString("stream_state");
-      Object due = row.getValue("health_due");
-      return new HeartbeatView(Machine.fromRow(row), due != null && ((Number) due).intValue() == 1,
-        streamState == null ? null : StreamState.valueOf(streamState), row.getString("stream_machine_id"),
-        row.getString("stream_key"), row.getString("previous_key"), row.getLocalDateTime("previous_key_until"));
-    });
+  /** What a heartbeat needs of each of these machines, by id; a machine not there is missing from the map. */
+  public Future<Map<String, HeartbeatView>> heartbeatViews(SqlClient client, Collection<String> ids,
+                                                           int healthEventSeconds) {
+    List<String> padded = InList.padded(ids);
+    List<Object> params = new ArrayList<>(padded.size() + 1);
+    params.add(healthEventSeconds);
+    params.addAll(padded);
+    return client.preparedQuery(HEARTBEAT_VIEWS.formatted(InList.marks(padded.size()))).execute(Tuple.from(params))
+      .map(rows -> {
+        Map<String, HeartbeatView> views = new HashMap<>();
+        for (Row row : rows) {
+          String streamState = row.getString("stream_state");
+          Object due = row.getValue("health_due");
+          Machine m = Machine.fromRow(row);
+          views.put(m.id(), new HeartbeatView(m, due != null && ((Number) due).intValue() == 1,
+            streamState == null ? null : StreamState.valueOf(streamState), row.getString("stream_machine_id"),
+            row.getString("stream_key"), row.getString("previous_key"), row.getLocalDateTime("previous_key_until")));
+        }
+        return views;
+      });
   }
 
-  /** A plain heartbeat: one UPDATE of the machine's own row, nothing else locked. */
-  public Future<Void> heartbeat(SqlClient client, String id, String progressJson) {
-    return client.preparedQuery(HEARTBEAT).execute(Tuple.of(progressJson, id)).mapEmpty();
+  /**
+   * Plain heartbeats: one UPDATE of these machines' own rows, each with its progress (null clears it); nothing
+   * else is locked.
+   */
+  public Future<Void> heartbeats(SqlClient client, Map<String, String> progressById) {
+    if (progressById.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<String> ids = InList.padded(progressById.keySet());
+    List<Object> params = new ArrayList<>(ids.size() * 3);
+    for (String id : ids) {
+      params.add(id);
+      params.add(progressById.get(id));
+    }
+    params.addAll(ids);
+    String cases = String.join(" ", java.util.Collections.nCopies(ids.size(), "WHEN ? THEN ?"));
+    return client.preparedQuery(HEARTBEATS.formatted(cases, InList.marks(ids.size()))).execute(Tuple.from(params))
+      .mapEmpty();
   }
 
-  /** A heartbeat that claims the health slot; true when it did (the caller then stores the event). */
-  public Future<Boolean> heartbeatClaimingHealth(SqlConnection conn, String id, String progressJson,
-                                                 int healthEventSeconds) {
-    return conn.preparedQuery(HEARTBEAT_CLAIMING_HEALTH).execute(Tuple.of(progressJson, id, healthEventSeconds))
-      .map(rows -> rows.rowCount() == 1);
+  /** Locks the machines among {@code ids} whose health slot is due and answers them (see LOCK_HEALTH_DUE). */
+  public Future<Set<String>> lockHealthDue(SqlConnection conn, Collection<String> ids, int healthEventSeconds) {
+    List<String> padded = InList.padded(ids);
+    List<Object> params = new ArrayList<>(padded);
+    params.add(healthEventSeconds);
+    return conn.preparedQuery(LOCK_HEALTH_DUE.formatted(InList.marks(padded.size()))).execute(Tuple.from(params))
+      .map(rows -> {
+        Set<String> due = new HashSet<>();
+        rows.forEach(r -> due.add(r.getString(0)));
+        return due;
+      });
+  }
+
+  /** These machines' health slots are taken now (their events are stored in the same transaction). */
+  public Future<Void> markHealth(SqlConnection conn, Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<String> padded = InList.padded(ids);
+    return conn.preparedQuery(MARK_HEALTH.formatted(InList.marks(padded.size()))).execute(Tuple.from(padded))
+      .mapEmpty();
   }
 
   public Future<Void> set(SqlConnection conn, String id, String column, Object value) {

@@ -35,6 +35,8 @@ public final class ConfigValidation {
     if (!PROVIDERS.contains(provider)) {
       throw new InvalidConfigurationException("cloud.provider", "'" + provider + "' is not a provider (local, ec2)");
     }
+    positive("mysql.poolSize", config.mysql().poolSize());
+    positive("mysql.heartbeatPoolSize", config.mysql().heartbeatPoolSize());
     positive("cloud.reconcileSeconds", config.cloud().reconcileSeconds());
     positive("cloud.provisioningTimeoutSeconds", config.cloud().provisioningTimeoutSeconds());
     if (config.cloud().orphanGraceSeconds() < 0) {

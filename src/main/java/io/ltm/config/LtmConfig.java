@@ -36,7 +36,13 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     }
   }
 
-  public record MysqlConfig(String host, int port, String database, String user, String password, int poolSize) {
+  /**
+   * @param poolSize          connections for everything but heartbeats
+   * @param heartbeatPoolSize connections of the fleet's heartbeats alone, so a burst of purchases never makes
+   *                          machines wait to report (and a fleet's heartbeats never take a customer's connection)
+   */
+  public record MysqlConfig(String host, int port, String database, String user, String password, int poolSize,
+                            int heartbeatPoolSize) {
     public String jdbcUrl() {
       return "jdbc:mariadb://" + host + ":" + port + "/" + database;
     }
@@ -173,6 +179,7 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_MYSQL_USER", "mysql.user"),
     Map.entry("LTM_MYSQL_PASSWORD", "mysql.password"),
     Map.entry("LTM_MYSQL_POOL_SIZE", "mysql.poolSize"),
+    Map.entry("LTM_MYSQL_HEARTBEAT_POOL_SIZE", "mysql.heartbeatPoolSize"),
     Map.entry("LTM_RABBITMQ_URI", "rabbitmq.uri"),
     Map.entry("LTM_RABBITMQ_PREFETCH", "rabbitmq.prefetch"),
     Map.entry("LTM_RABBITMQ_DELIVERY_LIMIT", "rabbitmq.deliveryLimit"),

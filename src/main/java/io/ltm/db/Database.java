@@ -17,6 +17,15 @@ public final class Database {
   }
 
   public static Pool pool(Vertx vertx, MysqlConfig cfg) {
+    return pool(vertx, cfg, "ltm-mysql", cfg.poolSize());
+  }
+
+  /** The heartbeats' own few connections (see {@code MysqlConfig.heartbeatPoolSize}). */
+  public static Pool heartbeatPool(Vertx vertx, MysqlConfig cfg) {
+    return pool(vertx, cfg, "ltm-mysql-heartbeats", cfg.heartbeatPoolSize());
+  }
+
+  private static Pool pool(Vertx vertx, MysqlConfig cfg, String name, int size) {
     MySQLConnectOptions connect = new MySQLConnectOptions()
       .setHost(cfg.host())
       .setPort(cfg.port())
@@ -29,7 +38,7 @@ public final class Database {
       // four round trips); they still run in the order sent.
       .setPipeliningLimit(16);
     return MySQLBuilder.pool()
-      .with(new PoolOptions().setMaxSize(cfg.poolSize()).setShared(true).setName("ltm-mysql"))
+      .with(new PoolOptions().setMaxSize(size).setShared(true).setName(name))
       .withConnectHandler(Database::readCommitted)
       .connectingTo(connect)
       .using(vertx)

@@ -13,6 +13,9 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Collection;
+import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
@@ -55,6 +58,18 @@ public final class Transactions {
   public static <T> Future<T> inAccount(Pool pool, String accountId, Function<SqlConnection, Future<T>> work) {
     return run(pool, conn -> conn.preparedQuery(LOCK_ACCOUNT).execute(Tuple.of(accountId))
       .compose(rows -> work.apply(conn)));
+  }
+
+  /**
+   * A transaction that may record events of several accounts: their rows are locked first, by one statement that
+   * walks the primary key in order. Two such transactions lock their common accounts in the same order, and one of
+   * a single account holds no other account row, so neither can wait for the other in a circle.
+   */
+  public static <T> Future<T> inAccounts(Pool pool, Collection<String> accountIds,
+                                         Function<SqlConnection, Future<T>> work) {
+    List<String> ids = InList.padded(new TreeSet<>(accountIds));
+    String lock = "SELECT id FROM accounts WHERE id IN (" + InList.marks(ids.size()) + ") ORDER BY id FOR UPDATE";
+    return run(pool, conn -> conn.preparedQuery(lock).execute(Tuple.from(ids)).compose(rows -> work.apply(conn)));
   }
 
   /** A transaction that records no event, retried like every other on a deadlock. */

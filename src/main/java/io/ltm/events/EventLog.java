@@ -8,13 +8,16 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.mysqlclient.MySQLClient;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The account's event history. Each event gets the account's next {@code seq} under the account row's lock, is
@@ -80,11 +83,50 @@ public final class EventLog {
         return Future.failedFuture(new IllegalStateException("no account " + accountId));
       }
       long last = rows.property(MySQLClient.LAST_INSERTED_ID);
-      String at = Utc.nowText();
-      List<JsonObject> events = new ArrayList<>();
-      List<Object> values = new ArrayList<>();
-      List<Outbox.Message> messages = new ArrayList<>();
-      long seq = last - drafts.size();
+      Numbered numbered = new Numbered(Utc.nowText());
+      numbered.add(accountId, last - drafts.size(), drafts);
+      return numbered.store(conn);
+    });
+  }
+
+  /**
+   * Appends events of several accounts: one UPDATE per account takes its numbers (all sent at once), then one
+   * multi-row INSERT stores every event and one puts them in the outbox. The caller's transaction has locked
+   * those account rows already, in id order ({@code Transactions.inAccounts}).
+   */
+  public static Future<List<JsonObject>> appendAcross(SqlConnection conn, Map<String, List<Draft>> draftsByAccount) {
+    Map<String, Future<RowSet<Row>>> numbers = new LinkedHashMap<>();
+    draftsByAccount.forEach((accountId, drafts) ->
+      numbers.put(accountId, conn.preparedQuery(NEXT_SEQS).execute(Tuple.of(drafts.size(), accountId))));
+    return Future.all(new ArrayList<>(numbers.values())).compose(all -> {
+      Numbered numbered = new Numbered(Utc.nowText());
+      for (var entry : numbers.entrySet()) {
+        RowSet<Row> rows = entry.getValue().result();
+        if (rows.rowCount() != 1) {
+          return Future.failedFuture(new IllegalStateException("no account " + entry.getKey()));
+        }
+        List<Draft> drafts = draftsByAccount.get(entry.getKey());
+        long last = rows.property(MySQLClient.LAST_INSERTED_ID);
+        numbered.add(entry.getKey(), last - drafts.size(), drafts);
+      }
+      return numbered.store(conn);
+    });
+  }
+
+  /** Events given their numbers, stored with one INSERT and put in the outbox with one more. */
+  private static final class Numbered {
+    private final String at;
+    private final List<JsonObject> events = new ArrayList<>();
+    private final List<Object> values = new ArrayList<>();
+    private final List<Outbox.Message> messages = new ArrayList<>();
+
+    Numbered(String at) {
+      this.at = at;
+    }
+
+    /** {@code drafts} of one account, numbered from {@code before + 1}. */
+    void add(String accountId, long before, List<Draft> drafts) {
+      long seq = before;
       for (Draft d : drafts) {
         seq++;
         JsonObject event = new JsonObject().put("seq", seq).put("type", d.type()).put("accountId", accountId)
@@ -94,10 +136,16 @@ public final class EventLog {
         messages.add(new Outbox.Message(EventTypes.EVENTS_EXCHANGE, EventTypes.routingKey(accountId, d.type()),
           "evt_" + accountId + "_" + seq, event));
       }
-      String insert = INSERT_MANY + String.join(", ", Collections.nCopies(drafts.size(), "(?, ?, ?, ?, ?)"));
+    }
+
+    Future<List<JsonObject>> store(SqlConnection conn) {
+      if (events.isEmpty()) {
+        return Future.succeededFuture(events);
+      }
+      String insert = INSERT_MANY + String.join(", ", Collections.nCopies(events.size(), "(?, ?, ?, ?, ?)"));
       return Future.all(conn.preparedQuery(insert).execute(Tuple.from(values)), Outbox.addAll(conn, messages))
         .map(events);
-    });
+    }
   }
 
   /** Events after {@code seq}, oldest first, at most {@code limit}. */

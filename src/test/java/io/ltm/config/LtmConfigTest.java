@@ -45,7 +45,7 @@ class LtmConfigTest {
   /** conf/ltm.yaml, value by value. */
   private static final LtmConfig DEFAULTS = new LtmConfig(
     new HttpConfig("0.0.0.0", 8080, "http://127.0.0.1:8080", 65536, 0, 262144),
-    new MysqlConfig("127.0.0.1", 3306, "test", "root", "", 8),
+    new MysqlConfig("127.0.0.1", 3306, "test", "root", "", 8, 2),
     new RabbitConfig("amqp://guest:guest@127.0.0.1:5672", 8, 5),
     new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast", 5, 60, 300),
     new DevConfig("Demo account", "demo@ltm.local"),
@@ -199,7 +199,7 @@ class LtmConfigTest {
 
     assertThat(LtmConfig.load(Map.of("LTM_CONFIG", file.toString()))).isEqualTo(new LtmConfig(
       new HttpConfig("127.0.0.2", 18080, "https://ltm.example", 1024, 0, 262144),
-      new MysqlConfig("db", 3307, "ltm", "ltm", "pw", 4),
+      new MysqlConfig("db", 3307, "ltm", "ltm", "pw", 4, 2),
       new RabbitConfig("amqp://mq:5672", 2, 3),
       new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster", 5, 60, 300),
       new DevConfig("Nobody", "nobody@example.com"),

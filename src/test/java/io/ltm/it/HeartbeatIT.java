@@ -4,7 +4,9 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.MethodOrderer;
@@ -132,18 +134,9 @@ class HeartbeatIT extends LtmTestBase {
   void heartbeatsArrivingTogetherStoreOneHealthEvent() {
     ApiClient api = api(newAccountKey("heartbeat-race"));
     String id = buy(api, "mobile", "rtmp").getString("id");
-    String machineId = "mch_race" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-    String bootstrap = UUID.randomUUID().toString().replace("-", "");
-    Await.result(ltm.pool().preparedQuery("UPDATE streams SET state = 'PROVISIONING' WHERE id = ?").execute(Tuple.of(id)));
-    Await.result(ltm.pool().preparedQuery("INSERT INTO machines (id, stream_id, account_id, generation, provider, "
-      + "state) SELECT ?, id, account_id, generation, 'test', 'RUNNING' FROM streams WHERE id = ?")
-      .execute(Tuple.of(machineId, id)));
-    // Only the bootstrap token's hash is stored (MariaDB's SHA2 is the same lowercase hex as Ids.sha256).
-    Await.result(ltm.pool().preparedQuery("INSERT INTO machine_bootstrap_tokens (machine_id, token_hash) "
-      + "VALUES (?, SHA2(?, 256))").execute(Tuple.of(machineId, bootstrap)));
-    ApiClient.Reply hello = api.withKey(bootstrap).post("/internal/agents/" + machineId + "/hello", new JsonObject());
-    assertThat(hello.status()).as(hello.body()).isEqualTo(200);
-    String token = hello.json().getString("agentToken");
+    String[] registered = registerTestMachine(api, id).split(":");
+    String machineId = registered[0];
+    String token = registered[1];
 
     WebClient web = WebClient.create(vertx);
     try {
@@ -161,6 +154,8 @@ class HeartbeatIT extends LtmTestBase {
     } finally {
       web.close();
     }
+    Await.until("the stream.health event", Duration.ofSeconds(10), () -> count("SELECT COUNT(*) FROM events WHERE "
+      + "stream_id = '" + id + "' AND type = 'stream.health'") > 0 ? true : null);
     assertThat(count("SELECT COUNT(*) FROM events WHERE stream_id = '" + id + "' AND type = 'stream.health'"))
       .as("one stream.health for sixteen heartbeats inside one slot").isEqualTo(1);
     JsonObject stored = new JsonObject(Await.result(ltm.pool().preparedQuery("SELECT payload FROM events "
@@ -168,9 +163,129 @@ class HeartbeatIT extends LtmTestBase {
     assertThat(stored.getJsonObject("health").getInteger("frame")).isBetween(25, 400);
     assertThat(count("SELECT COUNT(*) FROM machines WHERE id = '" + machineId + "' AND progress IS NOT NULL "
       + "AND last_health_at IS NOT NULL")).isEqualTo(1);
-    // The seq the rolled-back losers took is given again: the account's numbers stay gapless.
+    // The account's numbers stay gapless.
     assertThat(count("SELECT event_seq FROM accounts WHERE id = (SELECT account_id FROM streams WHERE id = '" + id
       + "')")).isEqualTo(count("SELECT MAX(seq) FROM events WHERE account_id = (SELECT account_id FROM streams "
       + "WHERE id = '" + id + "')"));
+  }
+
+  /**
+   * A fleet's heartbeats arrive together and are written together; each still gets its own answer. Twelve machines
+   * over three accounts each beat three times at once, beside beats with a wrong token (401) and beats of a machine
+   * whose stream was stopped (410): every good beat is answered 200 with its stream's keys, every machine keeps its
+   * progress and stores one stream.health, and each account's event numbers stay gapless.
+   */
+  @Test
+  @Order(5)
+  void aCrowdOfHeartbeatsIsAnsweredOneByOne() {
+    List<String[]> fleet = new ArrayList<>(); // machine id, agent token, stream id
+    List<String> accountStreams = new ArrayList<>(); // one stream of each account, to name the account
+    for (int a = 0; a < 3; a++) {
+      ApiClient api = api(newAccountKey("heartbeat-crowd-" + a));
+      ApiClient.Reply order = api.post("/api/v1/orders", new JsonObject().put("offerId", "mobile").put("quantity", 4)
+        .put("input", new JsonObject().put("kind", "rtmp")));
+      assertThat(order.status()).as(order.body()).isEqualTo(201);
+      accountStreams.add(order.json().getJsonArray("streams").getJsonObject(0).getString("id"));
+      for (Object s : order.json().getJsonArray("streams")) {
+        String streamId = ((JsonObject) s).getString("id");
+        fleet.add(new String[]{registerTestMachine(api, streamId), null, streamId});
+      }
+    }
+    for (String[] m : fleet) {
+      m[1] = m[0].substring(m[0].indexOf(':') + 1);
+      m[0] = m[0].substring(0, m[0].indexOf(':'));
+    }
+    String[] stopped = fleet.get(fleet.size() - 1);
+    Await.result(ltm.pool().preparedQuery("UPDATE streams SET state = 'STOPPED' WHERE id = ?")
+      .execute(Tuple.of(stopped[2])));
+
+    // Every heartbeat on its own connection, as a fleet's machines are; the first machine's row is held for a moment
+    // (as a status report's transaction would), so the heartbeats behind it certainly arrive while one is written.
+    WebClient web = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(64));
+    List<Future<HttpResponse<Buffer>>> good = new ArrayList<>();
+    List<Future<HttpResponse<Buffer>>> badToken = new ArrayList<>();
+    List<Future<HttpResponse<Buffer>>> gone = new ArrayList<>();
+    SqlConnection holder = Await.result(ltm.pool().getConnection());
+    try {
+      Await.result(holder.query("BEGIN").execute());
+      Await.result(holder.preparedQuery("SELECT id FROM machines WHERE id = ? FOR UPDATE")
+        .execute(Tuple.of(fleet.get(0)[0])));
+      for (int round = 1; round <= 3; round++) {
+        for (String[] m : fleet) {
+          Future<HttpResponse<Buffer>> beat = beat(web, m[0], m[1], round);
+          (m == stopped ? gone : good).add(beat);
+        }
+        badToken.add(beat(web, fleet.get(0)[0], "not-the-agent-token-" + round, round));
+      }
+      Await.result(vertx.timer(300));
+      Await.result(holder.query("ROLLBACK").execute());
+      List<Future<HttpResponse<Buffer>>> all = new ArrayList<>(good);
+      all.addAll(badToken);
+      all.addAll(gone);
+      Await.result(Future.join(all));
+    } finally {
+      holder.close();
+      web.close();
+    }
+    for (Future<HttpResponse<Buffer>> beat : good) {
+      assertThat(beat.result().statusCode()).as(beat.result().bodyAsString()).isEqualTo(200);
+      assertThat(beat.result().bodyAsJsonObject().getJsonArray("streamKeys")).isNotEmpty();
+    }
+    for (Future<HttpResponse<Buffer>> beat : badToken) {
+      assertThat(beat.result().statusCode()).isEqualTo(401);
+      assertThat(beat.result().bodyAsJsonObject().getJsonObject("error")).isNotNull();
+    }
+    for (Future<HttpResponse<Buffer>> beat : gone) {
+      assertThat(beat.result().statusCode()).as(beat.result().bodyAsString()).isEqualTo(410);
+    }
+    for (String[] m : fleet) {
+      if (m == stopped) {
+        assertThat(count("SELECT COUNT(*) FROM events WHERE stream_id = '" + m[2] + "' AND type = 'stream.health'")).as("no health for a stream that no longer counts on its machine").isZero();
+        continue;
+      }
+      // The health event is stored after the heartbeat's answer (which does not wait for it), so soon after.
+      Await.until("a stream.health for machine " + m[0], Duration.ofSeconds(10), () -> count("SELECT COUNT(*) FROM "
+        + "events WHERE stream_id = '" + m[2] + "' AND type = 'stream.health'") > 0 ? true : null);
+      assertThat(count("SELECT COUNT(*) FROM events WHERE stream_id = '" + m[2] + "' AND type = 'stream.health'"))
+        .as("one stream.health for machine " + m[0]).isEqualTo(1);
+      assertThat(count("SELECT COUNT(*) FROM machines WHERE id = '" + m[0] + "' AND progress IS NOT NULL "
+        + "AND JSON_VALUE(progress, '$.frame') IN (25, 50, 75) AND last_health_at IS NOT NULL")).isEqualTo(1);
+    }
+    // The crowd was written in batches, which an operator sees on /metrics.
+    assertThat(api(null).get("/metrics").body()).as("heartbeats written together")
+      .containsPattern("ltm_heartbeat_batch_size_max ([2-9]|[1-9][0-9]+)\\.");
+    for (String streamId : accountStreams) {
+      String account = "(SELECT account_id FROM streams WHERE id = '" + streamId + "')";
+      long last = count("SELECT event_seq FROM accounts WHERE id = " + account);
+      assertThat(count("SELECT COUNT(DISTINCT seq) FROM events WHERE account_id = " + account))
+        .as("the account's events are numbered 1.." + last + " without a gap").isEqualTo(last);
+      assertThat(count("SELECT MAX(seq) FROM events WHERE account_id = " + account)).isEqualTo(last);
+    }
+  }
+
+  private Future<HttpResponse<Buffer>> beat(WebClient web, String machineId, String token, int round) {
+    return web.post(port, "127.0.0.1", "/internal/agents/" + machineId + "/heartbeat")
+      .putHeader("Authorization", "Bearer " + token)
+      .sendJsonObject(new JsonObject().put("progress", new JsonObject().put("frame", round * 25).put("fps", 25.0)
+        .put("inputPresent", true).put("inputKind", "rtmp")));
+  }
+
+  /**
+   * A machine for the stream, as a provider's launch would write it (provider "test", which no part of this LTM
+   * manages), registered through the real hello; answers "machineId:agentToken".
+   */
+  private static String registerTestMachine(ApiClient api, String streamId) {
+    String machineId = "mch_crowd" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    String bootstrap = UUID.randomUUID().toString().replace("-", "");
+    Await.result(ltm.pool().preparedQuery("UPDATE streams SET state = 'PROVISIONING' WHERE id = ?")
+      .execute(Tuple.of(streamId)));
+    Await.result(ltm.pool().preparedQuery("INSERT INTO machines (id, stream_id, account_id, generation, provider, "
+      + "state) SELECT ?, id, account_id, generation, 'test', 'RUNNING' FROM streams WHERE id = ?")
+      .execute(Tuple.of(machineId, streamId)));
+    Await.result(ltm.pool().preparedQuery("INSERT INTO machine_bootstrap_tokens (machine_id, token_hash) "
+      + "VALUES (?, SHA2(?, 256))").execute(Tuple.of(machineId, bootstrap)));
+    ApiClient.Reply hello = api.withKey(bootstrap).post("/internal/agents/" + machineId + "/hello", new JsonObject());
+    assertThat(hello.status()).as(hello.body()).isEqualTo(200);
+    return machineId + ":" + hello.json().getString("agentToken");
   }
 }
