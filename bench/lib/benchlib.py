@@ -317,11 +317,32 @@ def metrics(base):
     return out
 
 
-def pool_wait_ms(before, after):
+def server_pct_ms(before, after, route, p=99):
+    """LTM's own latency for a route between two /metrics samples (its histogram, every status): the upper bound of
+    the bucket holding the p-th percentile, in ms, as Prometheus' histogram_quantile would read it without
+    interpolation. What LTM took, without the client's own waits on a shared machine."""
+    buckets = {}
+    for k, v in after.items():
+        # A route reached through several matching routes is labelled with all of them joined by ">".
+        if k.startswith("vertx_http_server_response_time_seconds_bucket{") and (
+                f'route="{route}"' in k or f'>{route}"' in k):
+            le = k.split('le="', 1)[1].split('"', 1)[0]
+            bound = float("inf") if le == "+Inf" else float(le)
+            buckets[bound] = buckets.get(bound, 0) + v - before.get(k, 0)
+    if not buckets:
+        return float("nan")
+    total = buckets[float("inf")]
+    for bound in sorted(buckets):
+        if total and buckets[bound] >= p / 100.0 * total:
+            return 1000 * bound
+    return float("nan")
+
+
+def pool_wait_ms(before, after, pool="ltm-mysql"):
     """Mean wait for a MySQL connection (ms) between two /metrics samples, and how many queries waited."""
     def total(m, suffix):
         return sum(v for k, v in m.items() if k.startswith("vertx_pool_queue_time_seconds_" + suffix)
-                   and 'pool_name="ltm-mysql"' in k)
+                   and f'pool_name="{pool}"' in k)
     n = total(after, "count") - total(before, "count")
     return (1000 * (total(after, "sum") - total(before, "sum")) / n if n else 0.0), n
 
