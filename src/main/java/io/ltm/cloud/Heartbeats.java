@@ -10,6 +10,7 @@ import io.ltm.events.EventLog;
 import io.ltm.events.EventTypes;
 import io.ltm.metrics.Meters;
 import io.ltm.stream.domain.StreamState;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -47,6 +48,11 @@ final class Heartbeats {
   private static final Logger LOG = LoggerFactory.getLogger(Heartbeats.class);
   /** Heartbeats per batch at most: the statements' placeholders grow with it. */
   private static final int MAX_BATCH = 256;
+  /** How long a heartbeat whose machine row another transaction holds is tried again before it is answered 503. */
+  private static final long BUSY_MS = 2000;
+  private static final long BUSY_RETRY_MS = 50;
+  private static final Counter BUSY = Meters.counter("ltm_heartbeats_busy",
+    "heartbeats left for a later batch because another transaction held their machine's row");
   private static final DistributionSummary BATCH_SIZES = Meters.summary("ltm_heartbeat_batch_size",
     "heartbeats written by one statement (more when MySQL falls behind the fleet)");
 
@@ -89,6 +95,7 @@ final class Heartbeats {
     final JsonObject progress;
     final Context context;
     final Promise<HeartbeatView> answer = Promise.promise();
+    final long since = System.nanoTime();
     HeartbeatView view;
 
     Beat(String machineId, String token, JsonObject progress, Context context) {
@@ -115,14 +122,19 @@ final class Heartbeats {
    * One read for the batch; each heartbeat is checked on its own; every wanted one's progress is written by one
    * UPDATE, and it is answered. Those whose health slot is due are then handed to {@link #writeHealth}, which the
    * answer does not wait for: a health event held up (its stream row locked by a stop, say) delays no heartbeat.
+   *
+   * <p>The machine rows are locked with {@code SKIP LOCKED} before the UPDATE: a row another transaction holds (a
+   * status report, a termination) is left out rather than waited for, so one busy machine never holds up the
+   * heartbeats batched with it. Its heartbeat goes again with a later batch, and after {@link #BUSY_MS} is answered
+   * 503 (the agent sends it again).
    */
   private Future<Void> writePlain(List<Beat> batch) {
     BATCH_SIZES.record(batch.size());
     Set<String> ids = new LinkedHashSet<>();
     batch.forEach(b -> ids.add(b.machineId));
-    return beats.withConnection(conn -> machines.heartbeatViews(conn, ids, healthEventSeconds).compose(views -> {
+    List<Beat> wanted = new ArrayList<>();
+    return beats.withTransaction(conn -> machines.heartbeatViews(conn, ids, healthEventSeconds).compose(views -> {
       Map<String, String> progressById = new LinkedHashMap<>();
-      List<Beat> written = new ArrayList<>();
       for (Beat b : batch) {
         try {
           b.view = wanted(views.get(b.machineId), b.token);
@@ -131,19 +143,42 @@ final class Heartbeats {
           continue;
         }
         progressById.put(b.machineId, b.progressJson());
-        written.add(b);
+        wanted.add(b);
       }
-      return machines.heartbeats(conn, progressById).onSuccess(v -> {
-        written.forEach(Beat::done);
-        for (Beat b : written) {
-          // One health event per machine on its way at a time: heartbeats of a machine whose event is held up
-          // do not pile up behind it.
+      if (progressById.isEmpty()) {
+        return Future.succeededFuture(Set.<String>of());
+      }
+      return machines.lockFree(conn, progressById.keySet()).compose(free -> {
+        progressById.keySet().retainAll(free);
+        return machines.heartbeats(conn, progressById).map(free);
+      });
+    })).map(free -> {
+      // Committed: the written heartbeats are answered; a busy machine's waits for a later batch.
+      for (Beat b : wanted) {
+        if (free.contains(b.machineId)) {
+          b.done();
+          // One health event per machine on its way at a time: heartbeats of a machine whose event is held up do
+          // not pile up behind it.
           if (b.progress != null && b.view.healthDue() && healthPending.add(b.machineId)) {
             health.add(b.context, b);
           }
+        } else {
+          busy(b);
         }
-      });
-    }));
+      }
+      return null;
+    });
+  }
+
+  /** A heartbeat whose machine row was held elsewhere: tried again shortly, until {@link #BUSY_MS} have passed. */
+  private void busy(Beat b) {
+    BUSY.increment();
+    if (System.nanoTime() - b.since > BUSY_MS * 1_000_000L) {
+      b.fail(new ApiException(503, "machine_busy", "this machine's record is being changed; send the heartbeat "
+        + "again", null, null));
+      return;
+    }
+    vertx.setTimer(BUSY_RETRY_MS, id -> plain.add(b.context, b));
   }
 
   /**

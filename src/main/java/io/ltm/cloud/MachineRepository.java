@@ -55,12 +55,9 @@ public class MachineRepository {
     + "last_heartbeat_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
   /**
    * Heartbeats of several machines in one statement: each row gets its own progress. The lists are padded
-   * ({@code InList}); a padded entry repeats the last machine with its own progress. A batch waits at most two
-   * seconds for a machine row another transaction holds: the batch then fails (its agents retry), rather than every
-   * heartbeat behind it waiting out InnoDB's 50 s while the reconciler counts their machines silent.
+   * ({@code InList}); a padded entry repeats the last machine with its own progress.
    */
-  private static final String HEARTBEATS = "SET STATEMENT innodb_lock_wait_timeout = 2 FOR "
-    + "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), "
+  private static final String HEARTBEATS = "UPDATE machines SET last_heartbeat_at = CURRENT_TIMESTAMP(3), "
     + "progress = CASE id %s END WHERE id IN (%s)";
   /**
    * The machines among these whose health slot is due, locked: at most one {@code stream.health} event per machine
@@ -69,6 +66,8 @@ public class MachineRepository {
    */
   private static final String LOCK_HEALTH_DUE = "SELECT id FROM machines WHERE id IN (%s) "
     + "AND (last_health_at IS NULL OR last_health_at <= CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND) FOR UPDATE";
+  /** The machines among these no other transaction holds, now locked by this one; the others are skipped. */
+  private static final String LOCK_FREE = "SELECT id FROM machines WHERE id IN (%s) FOR UPDATE SKIP LOCKED";
   private static final String MARK_HEALTH = "UPDATE machines SET last_health_at = CURRENT_TIMESTAMP(3) WHERE id IN (%s)";
   /**
    * Everything a heartbeat needs in one plain read (no lock): the machine, whether its health slot is due, its
@@ -297,6 +296,17 @@ public class MachineRepository {
     String cases = String.join(" ", java.util.Collections.nCopies(ids.size(), "WHEN ? THEN ?"));
     return client.preparedQuery(HEARTBEATS.formatted(cases, InList.marks(ids.size()))).execute(Tuple.from(params))
       .mapEmpty();
+  }
+
+  /** Locks the machines among {@code ids} that no other transaction holds, and answers them. */
+  public Future<Set<String>> lockFree(SqlConnection conn, Collection<String> ids) {
+    List<String> padded = InList.padded(ids);
+    return conn.preparedQuery(LOCK_FREE.formatted(InList.marks(padded.size()))).execute(Tuple.from(padded))
+      .map(rows -> {
+        Set<String> free = new HashSet<>();
+        rows.forEach(r -> free.add(r.getString(0)));
+        return free;
+      });
   }
 
   /** Locks the machines among {@code ids} whose health slot is due and answers them (see LOCK_HEALTH_DUE). */

@@ -263,6 +263,48 @@ class HeartbeatIT extends LtmTestBase {
     }
   }
 
+  /**
+   * A machine whose row another transaction holds does not hold up the fleet: while its row is locked, another
+   * machine's heartbeats are answered and written; its own is tried again and, the row still held after two seconds,
+   * answered 503 with the error JSON (the agent sends it again). Once the row is free its heartbeat lands.
+   */
+  @Test
+  @Order(6)
+  void aMachineWhoseRowIsHeldDoesNotHoldUpTheOthers() {
+    ApiClient api = api(newAccountKey("heartbeat-busy"));
+    ApiClient.Reply order = api.post("/api/v1/orders", new JsonObject().put("offerId", "mobile").put("quantity", 2)
+      .put("input", new JsonObject().put("kind", "rtmp")));
+    assertThat(order.status()).as(order.body()).isEqualTo(201);
+    String[] held = registerTestMachine(api, order.json().getJsonArray("streams").getJsonObject(0).getString("id"))
+      .split(":");
+    String[] other = registerTestMachine(api, order.json().getJsonArray("streams").getJsonObject(1).getString("id"))
+      .split(":");
+    WebClient web = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(8));
+    SqlConnection holder = Await.result(ltm.pool().getConnection());
+    try {
+      Await.result(holder.query("BEGIN").execute());
+      Await.result(holder.preparedQuery("SELECT id FROM machines WHERE id = ? FOR UPDATE").execute(Tuple.of(held[0])));
+      Future<HttpResponse<Buffer>> heldBeat = beat(web, held[0], held[1], 1);
+      for (int round = 1; round <= 3; round++) {
+        HttpResponse<Buffer> answer = Await.result(beat(web, other[0], other[1], round));
+        assertThat(answer.statusCode()).as(answer.bodyAsString()).isEqualTo(200);
+      }
+      assertThat(count("SELECT COUNT(*) FROM machines WHERE id = '" + other[0] + "' AND JSON_VALUE(progress, "
+        + "'$.frame') = 75")).as("the other machine's last heartbeat is written while the row is held").isEqualTo(1);
+      HttpResponse<Buffer> busy = Await.result(heldBeat);
+      assertThat(busy.statusCode()).as(busy.bodyAsString()).isEqualTo(503);
+      assertThat(busy.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("machine_busy");
+      Await.result(holder.query("ROLLBACK").execute());
+      HttpResponse<Buffer> landed = Await.result(beat(web, held[0], held[1], 2));
+      assertThat(landed.statusCode()).as(landed.bodyAsString()).isEqualTo(200);
+      assertThat(count("SELECT COUNT(*) FROM machines WHERE id = '" + held[0] + "' AND JSON_VALUE(progress, "
+        + "'$.frame') = 50")).isEqualTo(1);
+    } finally {
+      holder.close();
+      web.close();
+    }
+  }
+
   private Future<HttpResponse<Buffer>> beat(WebClient web, String machineId, String token, int round) {
     return web.post(port, "127.0.0.1", "/internal/agents/" + machineId + "/heartbeat")
       .putHeader("Authorization", "Bearer " + token)
