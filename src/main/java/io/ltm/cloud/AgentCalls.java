@@ -337,7 +337,8 @@ public class AgentCalls {
     return machines.find(pool, machineId).map(m -> checkToken(m, agentToken));
   }
 
-  private static Machine checkToken(Machine m, String agentToken) {
+  /** The machine, if this token is its agent's and it is still ASSIGNED to its stream; else 401 or 410. */
+  static Machine checkToken(Machine m, String agentToken) {
     if (m == null || agentToken == null || !Ids.sameHash(m.agentTokenHash(), Ids.sha256(agentToken))) {
       throw ApiException.unauthorized("unknown machine or agent token");
     }

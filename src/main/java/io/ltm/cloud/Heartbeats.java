@@ -1,9 +1,7 @@
 package io.ltm.cloud;
 
 import io.ltm.cloud.MachineRepository.HeartbeatView;
-import io.ltm.cloud.domain.MachineState;
 import io.ltm.common.ApiException;
-import io.ltm.common.Ids;
 import io.ltm.db.Batcher;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventLog;
@@ -220,13 +218,10 @@ final class Heartbeats {
 
   /** The machine, if this token is its agent's and its stream still counts on it; else 401 or 410. */
   private static HeartbeatView wanted(HeartbeatView view, String agentToken) {
-    Machine m = view == null ? null : view.machine();
-    if (m == null || agentToken == null || !Ids.sameHash(m.agentTokenHash(), Ids.sha256(agentToken))) {
-      throw ApiException.unauthorized("unknown machine or agent token");
-    }
+    Machine m = AgentCalls.checkToken(view == null ? null : view.machine(), agentToken);
     StreamState state = view.streamState();
-    if (m.state() != MachineState.ASSIGNED || state == null || !m.id().equals(view.streamMachineId())
-      || !state.isActive() || state == StreamState.STOPPING) {
+    if (state == null || !m.id().equals(view.streamMachineId()) || !state.isActive()
+      || state == StreamState.STOPPING) {
       throw AgentCalls.gone();
     }
     return view;

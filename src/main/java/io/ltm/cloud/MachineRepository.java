@@ -9,6 +9,7 @@ import io.ltm.stream.domain.StreamState;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -16,6 +17,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -293,7 +295,7 @@ public class MachineRepository {
       params.add(progressById.get(id));
     }
     params.addAll(ids);
-    String cases = String.join(" ", java.util.Collections.nCopies(ids.size(), "WHEN ? THEN ?"));
+    String cases = String.join(" ", Collections.nCopies(ids.size(), "WHEN ? THEN ?"));
     return client.preparedQuery(HEARTBEATS.formatted(cases, InList.marks(ids.size()))).execute(Tuple.from(params))
       .mapEmpty();
   }
@@ -302,11 +304,7 @@ public class MachineRepository {
   public Future<Set<String>> lockFree(SqlConnection conn, Collection<String> ids) {
     List<String> padded = InList.padded(ids);
     return conn.preparedQuery(LOCK_FREE.formatted(InList.marks(padded.size()))).execute(Tuple.from(padded))
-      .map(rows -> {
-        Set<String> free = new HashSet<>();
-        rows.forEach(r -> free.add(r.getString(0)));
-        return free;
-      });
+      .map(MachineRepository::ids);
   }
 
   /** Locks the machines among {@code ids} whose health slot is due and answers them (see LOCK_HEALTH_DUE). */
@@ -315,11 +313,13 @@ public class MachineRepository {
     List<Object> params = new ArrayList<>(padded);
     params.add(healthEventSeconds);
     return conn.preparedQuery(LOCK_HEALTH_DUE.formatted(InList.marks(padded.size()))).execute(Tuple.from(params))
-      .map(rows -> {
-        Set<String> due = new HashSet<>();
-        rows.forEach(r -> due.add(r.getString(0)));
-        return due;
-      });
+      .map(MachineRepository::ids);
+  }
+
+  private static Set<String> ids(RowSet<Row> rows) {
+    Set<String> ids = new HashSet<>();
+    rows.forEach(r -> ids.add(r.getString(0)));
+    return ids;
   }
 
   /** These machines' health slots are taken now (their events are stored in the same transaction). */

@@ -46,11 +46,17 @@ public final class Batcher<T> {
   public void add(Context context, T item) {
     Context loop = ((ContextInternal) context).unwrap();
     Lane lane = lanes.computeIfAbsent(loop, Lane::new);
-    if (Vertx.currentContext() != null && ((ContextInternal) Vertx.currentContext()).unwrap() == loop) {
+    if (onLoop(loop)) {
       lane.add(item);
     } else {
       loop.runOnContext(v -> lane.add(item));
     }
+  }
+
+  /** True on {@code loop}'s thread, in the loop's own context or a request's duplicate of it. */
+  private static boolean onLoop(Context loop) {
+    Context current = Vertx.currentContext();
+    return current != null && ((ContextInternal) current).unwrap() == loop;
   }
 
   /** One event loop's queue; touched only on that loop. */
@@ -91,7 +97,7 @@ public final class Batcher<T> {
           batch.forEach(item -> fail.accept(item, ar.cause()));
         }
         // The pool answers on the caller's loop; should a writer hop elsewhere, the lane still moves on its own.
-        if (Vertx.currentContext() != null && ((ContextInternal) Vertx.currentContext()).unwrap() == context) {
+        if (onLoop(context)) {
           next();
         } else {
           context.runOnContext(v -> next());

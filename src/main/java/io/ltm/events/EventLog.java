@@ -78,15 +78,7 @@ public final class EventLog {
    * {@code Transactions}), one multi-row INSERT stores them, one puts them in the outbox.
    */
   public static Future<List<JsonObject>> appendAll(SqlConnection conn, String accountId, List<Draft> drafts) {
-    return conn.preparedQuery(NEXT_SEQS).execute(Tuple.of(drafts.size(), accountId)).compose(rows -> {
-      if (rows.rowCount() != 1) {
-        return Future.failedFuture(new IllegalStateException("no account " + accountId));
-      }
-      long last = rows.property(MySQLClient.LAST_INSERTED_ID);
-      Numbered numbered = new Numbered(Utc.nowText());
-      numbered.add(accountId, last - drafts.size(), drafts);
-      return numbered.store(conn);
-    });
+    return appendAcross(conn, Map.of(accountId, drafts));
   }
 
   /**

@@ -45,6 +45,9 @@ class ConfigValidationTest {
       .hasMessageContaining("machines.hourlyPrices (LTM_INSTANCE_PRICES)").hasMessageContaining("m7i.large");
     assertThatThrownBy(() -> check(Map.of("LTM_CLOUD_PROVIDER", "gcp")))
       .hasMessageContaining("cloud.provider (LTM_CLOUD_PROVIDER)");
+    assertThatThrownBy(() -> check(Map.of("LTM_MYSQL_HEARTBEAT_POOL_SIZE", "0")))
+      .hasMessageContaining("mysql.heartbeatPoolSize (LTM_MYSQL_HEARTBEAT_POOL_SIZE)").hasMessageContaining("more than 0");
+    assertThatThrownBy(() -> check(Map.of("LTM_MYSQL_POOL_SIZE", "-1"))).hasMessageContaining("mysql.poolSize");
     assertThat(new InvalidConfigurationException("ec2.region", "x").getMessage()).doesNotContain("\n");
   }
 
