@@ -78,7 +78,7 @@ public final class EventLog {
    * {@code Transactions}), one multi-row INSERT stores them, one puts them in the outbox.
    */
   public static Future<List<JsonObject>> appendAll(SqlConnection conn, String accountId, List<Draft> drafts) {
-    return appendAcross(conn, Map.of(accountId, drafts));
+    return appendAcross(conn, Collections.singletonMap(accountId, drafts));
   }
 
   /**
