@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * {@link EventBridge}, which writes it to that account's browsers on this node as it came (the JSON text is
  * neither parsed nor encoded again; the account is read from the routing key {@code account.<id>.<type>}).
  * Whatever a node misses while its queue is gone, a browser gets back by replaying from its last seq.
+ * Events the outbox relay sent together come as one message on {@code events.packed} ({@link EventPack}).
  * A signed-out session ({@code session.ended}, its token hash) closes that session's sockets on this node too.
  */
 public class EventRelay extends VerticleBase {
@@ -50,24 +51,36 @@ public class EventRelay extends VerticleBase {
       .compose(v -> client.queueDeclare("", false, true, true))
       .compose(ok -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, "account.#")
         .compose(v -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, EventTypes.SESSION_ENDED_KEY))
+        .compose(v -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, EventTypes.PACKED_KEY))
         .compose(v -> client.basicConsumer(ok.getQueue(), new QueueOptions().setAutoAck(true).setMaxInternalQueueSize(10_000))))
       .map(consumer -> {
         bridge.resyncAll();
         consumer.handler(msg -> {
           try {
             String json = msg.body().toString();
-            if (EventTypes.SESSION_ENDED_KEY.equals(msg.envelope().getRoutingKey())) {
+            String key = msg.envelope().getRoutingKey();
+            if (EventTypes.SESSION_ENDED_KEY.equals(key)) {
               vertx.eventBus().publish(SessionEndpoint.SESSION_ENDED, new JsonObject(json).getString("tokenHash"));
-              return;
+            } else if (EventTypes.PACKED_KEY.equals(key)) {
+              EventPack.unpack(json, this::deliver);
+            } else {
+              deliver(key, json);
             }
-            bridge.deliver(accountOf(msg.envelope().getRoutingKey(), json), json);
-            wakeClaimedMachine(msg.envelope().getRoutingKey(), json);
           } catch (RuntimeException e) {
             LOG.warn("dropping a malformed event: {}", e.getMessage());
           }
         });
         return null;
       });
+  }
+
+  private void deliver(String routingKey, String json) {
+    try {
+      bridge.deliver(accountOf(routingKey, json), json);
+      wakeClaimedMachine(routingKey, json);
+    } catch (RuntimeException e) {
+      LOG.warn("dropping a malformed event: {}", e.getMessage());
+    }
   }
 
   /**

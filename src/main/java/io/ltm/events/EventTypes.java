@@ -31,6 +31,12 @@ public final class EventTypes {
    */
   public static final String SESSION_ENDED_KEY = "session.ended";
 
+  /**
+   * Routing key, on {@link #EVENTS_EXCHANGE}, of a message that carries several accounts' events (the outbox relay
+   * sends the events of one pass together, see {@code EventPack}); every server node binds it beside {@code account.#}.
+   */
+  public static final String PACKED_KEY = "events.packed";
+
   /** Local address that wakes the outbox relay right after a transaction wrote to the outbox. */
   public static final String OUTBOX_WAKEUP = "ltm.internal.outbox.wakeup";
 

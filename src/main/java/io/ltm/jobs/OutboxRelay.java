@@ -1,6 +1,7 @@
 package io.ltm.jobs;
 
 import io.ltm.config.LtmConfig.RabbitConfig;
+import io.ltm.events.EventPack;
 import io.ltm.events.EventTypes;
 import io.ltm.metrics.Meters;
 import io.micrometer.core.instrument.Counter;
@@ -194,12 +195,7 @@ public class OutboxRelay extends VerticleBase {
       if (rows.size() == 0) {
         return Future.succeededFuture(new Pass(0, 0));
       }
-      List<RelayChannel.Outgoing> out = new ArrayList<>();
-      for (Row row : rows) {
-        String exchange = row.getString("exchange");
-        out.add(new RelayChannel.Outgoing(exchange, row.getString("routing_key"), row.getString("message_id"),
-          row.getString("payload"), Topology.mustRoute(exchange)));
-      }
+      List<RelayChannel.Outgoing> out = outgoing(rows);
       return vertx.executeBlocking(() -> current.publish(out, CONFIRM_TIMEOUT_MS))
         .recover(err -> Future.failedFuture(new PublishFailed(err)))
         .compose(returnedIds -> {
@@ -212,6 +208,46 @@ public class OutboxRelay extends VerticleBase {
           return markSent(conn, sent).map(new Pass(sent.size(), rows.size() - sent.size()));
         });
     });
+  }
+
+  /**
+   * The messages for a pass's rows, in row order: jobs and other messages one per row; the pass's account events,
+   * if more than one, together in one message where the first of them was ({@link EventPack}).
+   */
+  static List<RelayChannel.Outgoing> outgoing(Iterable<Row> rows) {
+    List<RelayChannel.Outgoing> out = new ArrayList<>();
+    List<EventPack.Entry> events = new ArrayList<>();
+    int eventsAt = -1;
+    long firstEvent = 0;
+    long lastEvent = 0;
+    for (Row row : rows) {
+      String exchange = row.getString("exchange");
+      String key = row.getString("routing_key");
+      RelayChannel.Outgoing one = new RelayChannel.Outgoing(exchange, key, row.getString("message_id"),
+        row.getString("payload"), Topology.mustRoute(exchange));
+      if (!packable(exchange, key, one.payload())) {
+        out.add(one);
+        continue;
+      }
+      if (events.isEmpty()) {
+        eventsAt = out.size();
+        firstEvent = row.getLong("id");
+        out.add(one);
+      }
+      lastEvent = row.getLong("id");
+      events.add(new EventPack.Entry(key, one.payload()));
+    }
+    if (events.size() > 1) {
+      out.set(eventsAt, new RelayChannel.Outgoing(EventTypes.EVENTS_EXCHANGE, EventTypes.PACKED_KEY,
+        "pack_" + firstEvent + "_" + lastEvent, EventPack.pack(events), false));
+    }
+    return out;
+  }
+
+  /** An account's event (every server node takes it the same way, alone or packed) that fits a pack's framing. */
+  private static boolean packable(String exchange, String routingKey, String payload) {
+    return EventTypes.EVENTS_EXCHANGE.equals(exchange) && routingKey.startsWith("account.")
+      && routingKey.indexOf(' ') < 0 && payload.indexOf('\n') < 0;
   }
 
   private Future<Void> markSent(SqlConnection conn, List<Long> ids) {
