@@ -41,7 +41,16 @@ public record Job(String id, String kind, String accountId, String subjectId, in
 
   /** Records the job and queues its message; both commit or neither does. */
   public Future<Void> enqueue(SqlConnection conn) {
-    return conn.preparedQuery(INSERT).execute(Tuple.of(id, kind, accountId, subjectId, generation))
-      .compose(v -> Outbox.add(conn, Topology.JOBS_EXCHANGE, Topology.JOBS_ROUTING_KEY, id, toJson()));
+    return record(conn).compose(v -> Outbox.addAll(conn, java.util.List.of(message())));
+  }
+
+  /** Only the job's row: its {@link #message} goes in the same transaction's outbox INSERT, with other messages. */
+  public Future<Void> record(SqlConnection conn) {
+    return conn.preparedQuery(INSERT).execute(Tuple.of(id, kind, accountId, subjectId, generation)).mapEmpty();
+  }
+
+  /** The job's message for the outbox. */
+  public Outbox.Message message() {
+    return new Outbox.Message(Topology.JOBS_EXCHANGE, Topology.JOBS_ROUTING_KEY, id, toJson());
   }
 }

@@ -155,14 +155,16 @@ public class OrderService {
       .put("pricePerHourCents", total)
       .put("currency", offer.currency())
       .put("streams", streamsJson));
-    Future<List<JsonObject>> numbered = EventLog.appendAll(conn, accountId, events);
+    Job job = Job.of(Job.ORDER_PLACED, accountId, orderId, 0);
+    // The job's message goes in the outbox with the events: one INSERT for both.
+    Future<List<JsonObject>> numbered = EventLog.appendAll(conn, accountId, events, List.of(job.message()));
     Future<Void> claimed = key.save(conn, answer);
     Future<?> order = conn.preparedQuery(INSERT_ORDER)
       .execute(Tuple.of(orderId, accountId, offer.id(), quantity, "PENDING", total, offer.currency()));
     Future<Void> rows = streams.insertAll(conn, created, first, "purchase of offer " + offer.id());
     Future<Void> inputs = ingest.insertAll(conn, created.stream().map(Stream::id).toList(), ingestSettings);
-    Future<Void> job = Job.of(Job.ORDER_PLACED, accountId, orderId, 0).enqueue(conn);
-    return Future.all(List.of(numbered, claimed, order, rows, inputs, job)).map(answer);
+    Future<Void> jobRow = job.record(conn);
+    return Future.all(List.of(numbered, claimed, order, rows, inputs, jobRow)).map(answer);
   }
 
   /** A key seen before: the same request gets the first answer; a different one is a client mistake (422). */
