@@ -5,10 +5,12 @@ import io.ltm.config.LtmConfig.RabbitConfig;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.metrics.Meters;
+import io.ltm.order.OrderBatch;
 import io.ltm.order.OrderFulfilment;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamTransitions;
 import io.ltm.stream.domain.StreamState;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Consumes provisioning jobs with manual acks and a bounded prefetch. A job is acked only after its work is
  * durable in MySQL; a failure is nacked and redelivered, and past the queue's delivery limit the broker
- * dead-letters it, whereupon the stream is marked FAILED with the last error.
+ * dead-letters it, whereupon the stream is marked FAILED with the last error. Order jobs are fulfilled together
+ * ({@link OrderBatch}), each recorded done in the batch's transaction; a job whose batch failed runs alone.
  */
 public class JobWorker extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
@@ -41,6 +44,8 @@ public class JobWorker extends VerticleBase {
   private final OrderFulfilment orders;
   private final StreamRepository streams;
   private final StreamTransitions transitions;
+  private final OrderBatch orderBatch;
+  private Context context;
   private RabbitConnector rabbit;
 
   public JobWorker(Pool pool, RabbitConfig rabbitConfig, Provisioning provisioning, OrderFulfilment orders,
@@ -51,10 +56,12 @@ public class JobWorker extends VerticleBase {
     this.orders = orders;
     this.streams = streams;
     this.transitions = transitions;
+    this.orderBatch = new OrderBatch(pool, () -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null));
   }
 
   @Override
   public Future<?> start() {
+    context = vertx.getOrCreateContext();
     rabbit = new RabbitConnector(vertx, rabbitConfig, "job-worker", this::consume);
     rabbit.start();
     return Future.succeededFuture();
@@ -95,6 +102,22 @@ public class JobWorker extends VerticleBase {
       Meters.timer("ltm_job_queue_lag", "from a job's transaction to a worker starting it (outbox, broker, prefetch)",
         "kind", job.kind()).record(Math.max(0, System.currentTimeMillis() - queuedAt), TimeUnit.MILLISECONDS);
     }
+    if (Job.ORDER_PLACED.equals(job.kind())) {
+      orderBatch.fulfil(context, job).onComplete(ar -> {
+        if (ar.succeeded()) {
+          settle(client, tag, true, describe(job));
+        } else {
+          alone(client, msg, job);
+        }
+      });
+    } else {
+      alone(client, msg, job);
+    }
+  }
+
+  /** The job by itself: done and recorded done, or recorded failed and handed back after a back-off. */
+  private void alone(RabbitMQClient client, RabbitMQMessage msg, Job job) {
+    long tag = msg.envelope().getDeliveryTag();
     run(job)
       .compose(v -> record(job, "done", null))
       .onSuccess(v -> {
