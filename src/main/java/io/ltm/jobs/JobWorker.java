@@ -13,13 +13,11 @@ import io.ltm.stream.domain.StreamState;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 import io.vertx.rabbitmq.QueueOptions;
 import io.vertx.rabbitmq.RabbitMQClient;
 import io.vertx.rabbitmq.RabbitMQMessage;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +33,6 @@ import java.util.concurrent.TimeUnit;
 public class JobWorker extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
   private static final long DEAD_RETRY_MS = 5000;
-  private static final String RECORD = "UPDATE jobs SET step = ?, attempts = attempts + 1, last_error = ?, "
-    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
 
   private final Pool pool;
   private final RabbitConfig rabbitConfig;
@@ -56,7 +52,7 @@ public class JobWorker extends VerticleBase {
     this.orders = orders;
     this.streams = streams;
     this.transitions = transitions;
-    this.orderBatch = new OrderBatch(pool, () -> vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null));
+    this.orderBatch = new OrderBatch(pool, this::wakeRelay);
   }
 
   @Override
@@ -119,17 +115,16 @@ public class JobWorker extends VerticleBase {
   private void alone(RabbitMQClient client, RabbitMQMessage msg, Job job) {
     long tag = msg.envelope().getDeliveryTag();
     run(job)
-      .compose(v -> record(job, "done", null))
+      .compose(v -> job.record(pool, "done", null))
       .onSuccess(v -> {
-        // What the job wrote (events, further jobs) goes out now, through this JVM's relay, not at its next poll.
-        vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+        wakeRelay();
         settle(client, tag, true, describe(job));
       })
       .onFailure(err -> {
         long delay = retryDelayMs(msg);
         LOG.warn("job {} ({} {}) failed, retrying in {} ms: {}", job.id(), job.kind(), job.subjectId(), delay,
           err.toString());
-        record(job, "failed", String.valueOf(err)).onComplete(x ->
+        job.record(pool, "failed", String.valueOf(err)).onComplete(x ->
           vertx.setTimer(delay, t -> settle(client, tag, false, describe(job))));
       });
   }
@@ -208,7 +203,7 @@ public class JobWorker extends VerticleBase {
       job.subjectId(), rabbitConfig.deliveryLimit());
     deadOutcome(job)
       .onSuccess(v -> {
-        vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+        wakeRelay();
         settle(client, tag, true, "dead " + describe(job));
       })
       .onFailure(err -> {
@@ -232,15 +227,14 @@ public class JobWorker extends VerticleBase {
       }
       case Job.MACHINE_TERMINATE -> provisioning.lost(job.subjectId(),
           "the transcoder machine could not be shut down" + attempts + "; it is being shut down again")
-        .compose(v -> record(job, "dead", null));
-      default -> record(job, "dead", null);
+        .compose(v -> job.record(pool, "dead", null));
+      default -> job.record(pool, "dead", null);
     };
   }
 
   /** Records the job dead and applies {@code outcome} in one transaction of the job's account. */
   private Future<Void> deadIn(Job job, java.util.function.Function<SqlConnection, Future<?>> outcome) {
-    return Transactions.inAccount(pool, job.accountId(), conn -> conn.preparedQuery(RECORD)
-      .execute(Tuple.of("dead", null, job.id()))
+    return Transactions.inAccount(pool, job.accountId(), conn -> job.record(conn, "dead", null)
       .compose(r -> outcome.apply(conn))).mapEmpty();
   }
 
@@ -250,7 +244,8 @@ public class JobWorker extends VerticleBase {
       ? Future.succeededFuture(false) : transitions.move(conn, s, StreamState.FAILED, reason, null));
   }
 
-  private Future<Void> record(Job job, String step, String error) {
-    return pool.preparedQuery(RECORD).execute(Tuple.of(step, error, job.id())).mapEmpty();
+  /** What a job wrote (events, further jobs) goes out now, through this JVM's relay, not at its next poll. */
+  private void wakeRelay() {
+    vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
   }
 }
