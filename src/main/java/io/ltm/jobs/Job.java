@@ -1,10 +1,15 @@
 package io.ltm.jobs;
 
 import io.ltm.common.Ids;
+import io.ltm.db.InList;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+
+import java.util.Collection;
+import java.util.List;
 
 /**
  * A provisioning job: recorded in {@code jobs} (with the step it has durably reached) and sent through the
@@ -23,6 +28,21 @@ public record Job(String id, String kind, String accountId, String subjectId, in
 
   private static final String INSERT =
     "INSERT INTO jobs (id, kind, account_id, subject_id, generation, step) VALUES (?, ?, ?, ?, ?, 'queued')";
+  private static final String RECORD = "UPDATE jobs SET step = ?, attempts = attempts + 1, last_error = ?, "
+    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+  private static final String DONE_ALL = "UPDATE jobs SET step = 'done', attempts = attempts + 1, last_error = NULL, "
+    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id IN (%s)";
+
+  /** Records the step this job durably reached (or its failure), counting the attempt. */
+  public Future<Void> record(SqlClient client, String step, String error) {
+    return client.preparedQuery(RECORD).execute(Tuple.of(step, error, id)).mapEmpty();
+  }
+
+  /** The jobs' work is done, recorded in the transaction that did it (several jobs, one statement). */
+  public static Future<Void> doneAll(SqlConnection conn, Collection<String> jobIds) {
+    List<String> ids = InList.padded(jobIds);
+    return conn.preparedQuery(DONE_ALL.formatted(InList.marks(ids.size()))).execute(Tuple.from(ids)).mapEmpty();
+  }
 
   public static Job of(String kind, String accountId, String subjectId, int generation) {
     return new Job(Ids.newId("job"), kind, accountId, subjectId, generation);

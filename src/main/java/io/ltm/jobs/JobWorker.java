@@ -5,19 +5,19 @@ import io.ltm.config.LtmConfig.RabbitConfig;
 import io.ltm.db.Transactions;
 import io.ltm.events.EventTypes;
 import io.ltm.metrics.Meters;
+import io.ltm.order.OrderBatch;
 import io.ltm.order.OrderFulfilment;
 import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamTransitions;
 import io.ltm.stream.domain.StreamState;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 import io.vertx.rabbitmq.QueueOptions;
 import io.vertx.rabbitmq.RabbitMQClient;
 import io.vertx.rabbitmq.RabbitMQMessage;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +27,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Consumes provisioning jobs with manual acks and a bounded prefetch. A job is acked only after its work is
  * durable in MySQL; a failure is nacked and redelivered, and past the queue's delivery limit the broker
- * dead-letters it, whereupon the stream is marked FAILED with the last error.
+ * dead-letters it, whereupon the stream is marked FAILED with the last error. Order jobs are fulfilled together
+ * ({@link OrderBatch}), each recorded done in the batch's transaction; a job whose batch failed runs alone.
  */
 public class JobWorker extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobWorker.class);
   private static final long DEAD_RETRY_MS = 5000;
-  private static final String RECORD = "UPDATE jobs SET step = ?, attempts = attempts + 1, last_error = ?, "
-    + "updated_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
 
   private final Pool pool;
   private final RabbitConfig rabbitConfig;
@@ -41,6 +40,8 @@ public class JobWorker extends VerticleBase {
   private final OrderFulfilment orders;
   private final StreamRepository streams;
   private final StreamTransitions transitions;
+  private final OrderBatch orderBatch;
+  private Context context;
   private RabbitConnector rabbit;
 
   public JobWorker(Pool pool, RabbitConfig rabbitConfig, Provisioning provisioning, OrderFulfilment orders,
@@ -51,10 +52,12 @@ public class JobWorker extends VerticleBase {
     this.orders = orders;
     this.streams = streams;
     this.transitions = transitions;
+    this.orderBatch = new OrderBatch(pool, this::wakeRelay);
   }
 
   @Override
   public Future<?> start() {
+    context = vertx.getOrCreateContext();
     rabbit = new RabbitConnector(vertx, rabbitConfig, "job-worker", this::consume);
     rabbit.start();
     return Future.succeededFuture();
@@ -95,18 +98,33 @@ public class JobWorker extends VerticleBase {
       Meters.timer("ltm_job_queue_lag", "from a job's transaction to a worker starting it (outbox, broker, prefetch)",
         "kind", job.kind()).record(Math.max(0, System.currentTimeMillis() - queuedAt), TimeUnit.MILLISECONDS);
     }
+    if (Job.ORDER_PLACED.equals(job.kind())) {
+      orderBatch.fulfil(context, job).onComplete(ar -> {
+        if (ar.succeeded()) {
+          settle(client, tag, true, describe(job));
+        } else {
+          alone(client, msg, job);
+        }
+      });
+    } else {
+      alone(client, msg, job);
+    }
+  }
+
+  /** The job by itself: done and recorded done, or recorded failed and handed back after a back-off. */
+  private void alone(RabbitMQClient client, RabbitMQMessage msg, Job job) {
+    long tag = msg.envelope().getDeliveryTag();
     run(job)
-      .compose(v -> record(job, "done", null))
+      .compose(v -> job.record(pool, "done", null))
       .onSuccess(v -> {
-        // What the job wrote (events, further jobs) goes out now, through this JVM's relay, not at its next poll.
-        vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+        wakeRelay();
         settle(client, tag, true, describe(job));
       })
       .onFailure(err -> {
         long delay = retryDelayMs(msg);
         LOG.warn("job {} ({} {}) failed, retrying in {} ms: {}", job.id(), job.kind(), job.subjectId(), delay,
           err.toString());
-        record(job, "failed", String.valueOf(err)).onComplete(x ->
+        job.record(pool, "failed", String.valueOf(err)).onComplete(x ->
           vertx.setTimer(delay, t -> settle(client, tag, false, describe(job))));
       });
   }
@@ -185,7 +203,7 @@ public class JobWorker extends VerticleBase {
       job.subjectId(), rabbitConfig.deliveryLimit());
     deadOutcome(job)
       .onSuccess(v -> {
-        vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
+        wakeRelay();
         settle(client, tag, true, "dead " + describe(job));
       })
       .onFailure(err -> {
@@ -209,15 +227,14 @@ public class JobWorker extends VerticleBase {
       }
       case Job.MACHINE_TERMINATE -> provisioning.lost(job.subjectId(),
           "the transcoder machine could not be shut down" + attempts + "; it is being shut down again")
-        .compose(v -> record(job, "dead", null));
-      default -> record(job, "dead", null);
+        .compose(v -> job.record(pool, "dead", null));
+      default -> job.record(pool, "dead", null);
     };
   }
 
   /** Records the job dead and applies {@code outcome} in one transaction of the job's account. */
   private Future<Void> deadIn(Job job, java.util.function.Function<SqlConnection, Future<?>> outcome) {
-    return Transactions.inAccount(pool, job.accountId(), conn -> conn.preparedQuery(RECORD)
-      .execute(Tuple.of("dead", null, job.id()))
+    return Transactions.inAccount(pool, job.accountId(), conn -> job.record(conn, "dead", null)
       .compose(r -> outcome.apply(conn))).mapEmpty();
   }
 
@@ -227,7 +244,8 @@ public class JobWorker extends VerticleBase {
       ? Future.succeededFuture(false) : transitions.move(conn, s, StreamState.FAILED, reason, null));
   }
 
-  private Future<Void> record(Job job, String step, String error) {
-    return pool.preparedQuery(RECORD).execute(Tuple.of(step, error, job.id())).mapEmpty();
+  /** What a job wrote (events, further jobs) goes out now, through this JVM's relay, not at its next poll. */
+  private void wakeRelay() {
+    vertx.eventBus().send(EventTypes.OUTBOX_WAKEUP, null);
   }
 }
