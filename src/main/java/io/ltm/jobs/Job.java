@@ -61,11 +61,11 @@ public record Job(String id, String kind, String accountId, String subjectId, in
 
   /** Records the job and queues its message; both commit or neither does. */
   public Future<Void> enqueue(SqlConnection conn) {
-    return record(conn).compose(v -> Outbox.addAll(conn, java.util.List.of(message())));
+    return insert(conn).compose(v -> Outbox.addAll(conn, List.of(message())));
   }
 
   /** Only the job's row: its {@link #message} goes in the same transaction's outbox INSERT, with other messages. */
-  public Future<Void> record(SqlConnection conn) {
+  public Future<Void> insert(SqlConnection conn) {
     return conn.preparedQuery(INSERT).execute(Tuple.of(id, kind, accountId, subjectId, generation)).mapEmpty();
   }
 

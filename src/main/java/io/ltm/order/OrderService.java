@@ -163,7 +163,7 @@ public class OrderService {
       .execute(Tuple.of(orderId, accountId, offer.id(), quantity, "PENDING", total, offer.currency()));
     Future<Void> rows = streams.insertAll(conn, created, first, "purchase of offer " + offer.id());
     Future<Void> inputs = ingest.insertAll(conn, created.stream().map(Stream::id).toList(), ingestSettings);
-    Future<Void> jobRow = job.record(conn);
+    Future<Void> jobRow = job.insert(conn);
     return Future.all(List.of(numbered, claimed, order, rows, inputs, jobRow)).map(answer);
   }
 
