@@ -46,7 +46,7 @@ class LtmConfigTest {
   private static final LtmConfig DEFAULTS = new LtmConfig(
     new HttpConfig("0.0.0.0", 8080, "http://127.0.0.1:8080", 65536, 0, 262144),
     new MysqlConfig("127.0.0.1", 3306, "test", "root", "", 8, 2),
-    new RabbitConfig("amqp://guest:guest@127.0.0.1:5672", 8, 5),
+    new RabbitConfig("amqp://guest:guest@127.0.0.1:5672", 32, 5),
     new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast", 5, 60, 300),
     new DevConfig("Demo account", "demo@ltm.local"),
     new AgentConfig(10, 5, 60, 30, 24),
