@@ -121,6 +121,7 @@ public final class Ltm {
   /** API, event bridge, outbox relay, event relay. */
   public Future<Void> deployServer() {
     ApiKeys apiKeys = new ApiKeys(pool);
+    apiKeys.forgetRevoked(vertx.eventBus());
     Sessions sessions = new Sessions(pool);
     OfferRepository offers = new OfferRepository();
     EventBridge bridge = new EventBridge(vertx, pool, apiKeys, sessions, config.http().eventSocketQueueBytes());

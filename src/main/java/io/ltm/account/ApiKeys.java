@@ -5,7 +5,10 @@ import io.ltm.audit.AuditLog;
 import io.ltm.common.Ids;
 import io.ltm.db.Transactions;
 import io.ltm.common.Utc;
+import io.ltm.events.EventTypes;
+import io.ltm.jobs.Outbox;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -21,7 +24,7 @@ public class ApiKeys {
   private static final String INSERT =
     "INSERT INTO api_keys (id, account_id, prefix, key_hash, label) VALUES (?, ?, ?, ?, ?)";
   private static final String FIND =
-    "SELECT k.key_hash, a.id, a.name FROM api_keys k JOIN accounts a ON a.id = k.account_id "
+    "SELECT k.key_hash, a.id, a.name, k.id FROM api_keys k JOIN accounts a ON a.id = k.account_id "
       + "WHERE k.prefix = ? AND k.revoked_at IS NULL";
 
   private static final String LIST =
@@ -30,10 +33,19 @@ public class ApiKeys {
     "UPDATE api_keys SET revoked_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND account_id = ? AND revoked_at IS NULL";
   private static final String EXISTS = "SELECT 1 FROM api_keys WHERE id = ? AND account_id = ?";
 
+  /** Local address a key's revocation reaches every server node on (through {@code ltm.events}; body: key id). */
+  public static final String REVOKED_ADDRESS = "ltm.internal.apikey.revoked";
+
   private final Pool pool;
+  private final VerifiedKeys verified = new VerifiedKeys();
 
   public ApiKeys(Pool pool) {
     this.pool = pool;
+  }
+
+  /** This node forgets a revoked key as soon as any node revokes it (see {@link VerifiedKeys}). */
+  public void forgetRevoked(EventBus bus) {
+    bus.<String>localConsumer(REVOKED_ADDRESS, msg -> verified.forget(msg.body()));
   }
 
   /** Creates a key and returns it in full: the only time it is ever visible. */
@@ -80,11 +92,16 @@ public class ApiKeys {
     if (!Ids.isCanonical(keyId)) {
       return Future.succeededFuture(false);
     }
+    // The other server nodes hear of it through the outbox, in the revocation's transaction: a node that
+    // verified the key a moment ago forgets it when the message comes, not when its entry expires.
     return Transactions.run(pool, conn -> conn.preparedQuery(REVOKE).execute(Tuple.of(keyId, accountId))
       .compose(updated -> updated.rowCount() > 0
-        ? AuditLog.record(conn, accountId, AuditLog.API_KEY_REVOKED, actor, new JsonObject().put("keyId", keyId))
-          .map(true)
-        : conn.preparedQuery(EXISTS).execute(Tuple.of(keyId, accountId)).map(rows -> rows.size() > 0)));
+        ? Future.all(AuditLog.record(conn, accountId, AuditLog.API_KEY_REVOKED, actor,
+            new JsonObject().put("keyId", keyId)),
+          Outbox.add(conn, EventTypes.EVENTS_EXCHANGE, EventTypes.KEY_REVOKED_KEY, "kre_" + keyId,
+            new JsonObject().put("keyId", keyId))).map(true)
+        : conn.preparedQuery(EXISTS).execute(Tuple.of(keyId, accountId)).map(rows -> rows.size() > 0)))
+      .onSuccess(existed -> verified.forget(keyId));
   }
 
   /** The account a key belongs to, or null for a malformed, unknown or revoked key. */
@@ -93,10 +110,17 @@ public class ApiKeys {
     if (prefix == null) {
       return Future.succeededFuture(null);
     }
+    String hash = Ids.sha256(key);
+    Principal known = verified.get(hash);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
     return pool.preparedQuery(FIND).execute(Tuple.of(prefix)).map(rows -> {
       for (Row row : rows) {
-        if (Ids.sameHash(row.getString(0), Ids.sha256(key))) {
-          return new Principal(row.getString(1), row.getString(2));
+        if (Ids.sameHash(row.getString(0), hash)) {
+          Principal principal = new Principal(row.getString(1), row.getString(2));
+          verified.put(hash, row.getString(3), principal);
+          return principal;
         }
       }
       return null;

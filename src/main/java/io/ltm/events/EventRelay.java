@@ -1,5 +1,6 @@
 package io.ltm.events;
 
+import io.ltm.account.ApiKeys;
 import io.ltm.account.SessionEndpoint;
 import io.ltm.config.LtmConfig.RabbitConfig;
 import io.ltm.jobs.RabbitConnector;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * neither parsed nor encoded again; the account is read from the routing key {@code account.<id>.<type>}).
  * Whatever a node misses while its queue is gone, a browser gets back by replaying from its last seq.
  * Events the outbox relay sent together come as one message on {@code events.packed} ({@link EventPack}).
- * A signed-out session ({@code session.ended}, its token hash) closes that session's sockets on this node too.
+ * A signed-out session ({@code session.ended}, its token hash) closes that session's sockets on this node too, and
+ * a revoked API key ({@code apikey.revoked}, its id) is forgotten by this node's {@code ApiKeys}.
  */
 public class EventRelay extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(EventRelay.class);
@@ -52,6 +54,7 @@ public class EventRelay extends VerticleBase {
       .compose(ok -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, "account.#")
         .compose(v -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, EventTypes.SESSION_ENDED_KEY))
         .compose(v -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, EventTypes.PACKED_KEY))
+        .compose(v -> client.queueBind(ok.getQueue(), EventTypes.EVENTS_EXCHANGE, EventTypes.KEY_REVOKED_KEY))
         .compose(v -> client.basicConsumer(ok.getQueue(), new QueueOptions().setAutoAck(true).setMaxInternalQueueSize(10_000))))
       .map(consumer -> {
         bridge.resyncAll();
@@ -61,6 +64,8 @@ public class EventRelay extends VerticleBase {
             String key = msg.envelope().getRoutingKey();
             if (EventTypes.SESSION_ENDED_KEY.equals(key)) {
               vertx.eventBus().publish(SessionEndpoint.SESSION_ENDED, new JsonObject(json).getString("tokenHash"));
+            } else if (EventTypes.KEY_REVOKED_KEY.equals(key)) {
+              vertx.eventBus().publish(ApiKeys.REVOKED_ADDRESS, new JsonObject(json).getString("keyId"));
             } else if (EventTypes.PACKED_KEY.equals(key)) {
               EventPack.unpack(json, this::deliver);
             } else {

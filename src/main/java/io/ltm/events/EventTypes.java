@@ -31,6 +31,9 @@ public final class EventTypes {
    */
   public static final String SESSION_ENDED_KEY = "session.ended";
 
+  /** Routing key, on {@link #EVENTS_EXCHANGE}, of a revoked API key's id: every server node forgets it at once. */
+  public static final String KEY_REVOKED_KEY = "apikey.revoked";
+
   /**
    * Routing key, on {@link #EVENTS_EXCHANGE}, of a message that carries several accounts' events (the outbox relay
    * sends the events of one pass together, see {@code EventPack}); every server node binds it beside {@code account.#}.

@@ -207,6 +207,32 @@ class RelayIT {
     assertThat(activeEvents).isEqualTo(1);
   }
 
+  @Test
+  void aKeyRevokedOnOneNodeStopsWorkingOnEveryNodeAtOnceThoughEachHadJustVerifiedIt() throws Exception {
+    Ltm a = start(LtmConfig.load(env), true, false);
+    Map<String, String> otherPort = TestEnv.environment(Map.of("LTM_RABBITMQ_URI",
+      "amqp://guest:guest@127.0.0.1:5672/" + vhost));
+    Ltm b = start(LtmConfig.load(otherPort), true, false);
+    ApiClient owner = new ApiClient(a.vertx(), a.httpPort(), newAccountKey(a, "revoker"));
+    ApiClient.Reply created = owner.post("/api/v1/api-keys", new JsonObject().put("label", "short-lived"));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String key = created.json().getString("key");
+    ApiClient onA = new ApiClient(a.vertx(), a.httpPort(), key);
+    ApiClient onB = new ApiClient(b.vertx(), b.httpPort(), key);
+    // Both nodes have verified the key (and keep it a while, so as not to ask MySQL on every call).
+    assertThat(onA.get("/api/v1/me").status()).isEqualTo(200);
+    Await.until("node b to hear of the broker", Duration.ofSeconds(20),
+      () -> onB.get("/api/v1/me").status() == 200 ? true : null);
+
+    assertThat(owner.delete("/api/v1/api-keys/" + created.json().getString("id")).status()).isEqualTo(204);
+    assertThat(onA.get("/api/v1/me").status()).as("the revoking node").isEqualTo(401);
+    // The other node is told through ltm.events: well before its entry for the key would expire.
+    long since = System.nanoTime();
+    Await.until("node b to refuse the revoked key", Duration.ofSeconds(5),
+      () -> onB.get("/api/v1/me").status() == 401 ? true : null);
+    assertThat(Duration.ofNanos(System.nanoTime() - since)).isLessThan(Duration.ofSeconds(5));
+  }
+
   /** The events waiting in {@code queue}: a packed message gives each of its events, a lone event itself. */
   private static List<EventPack.Entry> events(Channel channel, String queue) {
     List<EventPack.Entry> events = new ArrayList<>();
