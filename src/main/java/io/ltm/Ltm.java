@@ -42,6 +42,7 @@ import io.ltm.jobs.JobWorker;
 import io.ltm.jobs.OutboxMonitor;
 import io.ltm.jobs.OutboxRelay;
 import io.ltm.metrics.Meters;
+import io.ltm.order.IdempotencyKeyPruner;
 import io.ltm.order.OfferRepository;
 import io.ltm.order.OrderFulfilment;
 import io.ltm.order.OrderService;
@@ -189,6 +190,7 @@ public final class Ltm {
       .compose(id -> vertx.deployVerticle(new PoolKeeper(pool, config, provider, machines,
         new PoolRepository(config.pools()), provisioning)))
       .compose(id -> vertx.deployVerticle(new HealthPruner(pool, config.agent().healthRetentionHours() * 3600L)))
+      .compose(id -> vertx.deployVerticle(new IdempotencyKeyPruner(pool)))
       .onFailure(err -> provider.close())
       .mapEmpty();
   }

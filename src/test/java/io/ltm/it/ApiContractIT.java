@@ -77,6 +77,33 @@ class ApiContractIT extends LtmTestBase {
   }
 
   @Test
+  void anIdempotencyKeyIsKeptADayThenTheSameKeyIsANewPurchase() {
+    ApiClient api = api(newAccountKey("key-retention"));
+    String accountId = api.get("/api/v1/me").json().getString("accountId");
+    Buffer body = new JsonObject().put("offerId", "mobile").toBuffer();
+    Map<String, String> old = Map.of("Idempotency-Key", "yesterday");
+    Map<String, String> young = Map.of("Idempotency-Key", "an-hour-ago");
+    String oldOrder = api.send(HttpMethod.POST, ORDERS, body, old).json().getString("id");
+    String youngOrder = api.send(HttpMethod.POST, ORDERS, body, young).json().getString("id");
+    Await.result(ltm.pool().query("UPDATE idempotency_keys SET created_at = CURRENT_TIMESTAMP(3) - INTERVAL 25 HOUR "
+      + "WHERE account_id = '" + accountId + "' AND idem_key = 'yesterday'").execute());
+    Await.result(ltm.pool().query("UPDATE idempotency_keys SET created_at = CURRENT_TIMESTAMP(3) - INTERVAL 1 HOUR "
+      + "WHERE account_id = '" + accountId + "' AND idem_key = 'an-hour-ago'").execute());
+
+    // A pruner of its own, so its first pass comes within seconds rather than at the deployed one's next minute.
+    Await.result(vertx.deployVerticle(new io.ltm.order.IdempotencyKeyPruner(ltm.pool())));
+    Await.until("the day-old key to be pruned", Duration.ofSeconds(60), () -> count("SELECT COUNT(*) FROM "
+      + "idempotency_keys WHERE account_id = '" + accountId + "' AND idem_key = 'yesterday'") == 0 ? true : null);
+
+    ApiClient.Reply retriedYoung = api.send(HttpMethod.POST, ORDERS, body, young);
+    assertThat(retriedYoung.status()).isEqualTo(201);
+    assertThat(retriedYoung.json().getString("id")).as("a key younger than a day is still replayed").isEqualTo(youngOrder);
+    ApiClient.Reply reused = api.send(HttpMethod.POST, ORDERS, body, old);
+    assertThat(reused.status()).isEqualTo(201);
+    assertThat(reused.json().getString("id")).as("a forgotten key is a new purchase").isNotEqualTo(oldOrder);
+  }
+
+  @Test
   void sameIdempotencyKeyOfAnotherAccountIsIndependent() {
     Map<String, String> key = Map.of("Idempotency-Key", "shared-key");
     Buffer body = new JsonObject().put("offerId", "mobile").toBuffer();
