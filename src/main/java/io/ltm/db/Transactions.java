@@ -91,32 +91,29 @@ public final class Transactions {
   }
 
   /**
-   * Runs {@code work} in a transaction opened by turning autocommit off, not by BEGIN. Statements are pipelined:
-   * several are on their way behind the one that fails. When InnoDB picks a deadlock victim it rolls the whole
-   * transaction back, and after a BEGIN the statements already sent behind the failed one then run in autocommit
-   * mode and stay, whatever the client does next (MariaDB: a row INSERTed right behind a deadlock victim survived
-   * the ROLLBACK; ConcurrencyIT). With autocommit off they open a new transaction instead, which the ROLLBACK here
-   * undoes. The SET goes out with the work's first statements, so it costs no round trip of its own (a BEGIN was
-   * answered before the work began); it is set back with the COMMIT or ROLLBACK, before the connection returns to
-   * the pool.
+   * Runs {@code work} in a transaction with autocommit off. Statements are pipelined: several are on their way
+   * behind the one that fails. When InnoDB picks a deadlock victim it rolls the whole transaction back, and with
+   * autocommit on, the statements already sent behind the failed one then ran in autocommit mode and stayed,
+   * whatever the client did next (MariaDB: a row INSERTed right behind a deadlock victim survived the ROLLBACK;
+   * ConcurrencyIT). With autocommit off they open a new transaction instead, which the rollback undoes. Vert.x's
+   * transaction still refuses whatever the work sends after a failure (a chain still running when the transaction
+   * ends). The first SET goes out with BEGIN; autocommit is on again before the connection returns to the pool.
    */
   private static <T> Future<T> inTransaction(SqlConnection conn, Function<SqlConnection, Future<T>> work) {
     Future<?> off = conn.query("SET autocommit = 0").execute();
-    Future<T> done;
-    try {
-      done = work.apply(conn);
-    } catch (RuntimeException e) {
-      done = Future.failedFuture(e);
-    }
-    Future<T> result = done;
-    return Future.all(off, result).transform(ar -> ar.succeeded()
-      ? end(conn, "COMMIT").map(v -> result.result())
-      : end(conn, "ROLLBACK").transform(x -> Future.failedFuture(ar.cause())));
-  }
-
-  /** Ends the transaction and turns autocommit back on; both go at once. */
-  private static Future<Void> end(SqlConnection conn, String how) {
-    return Future.all(conn.query(how).execute(), conn.query("SET autocommit = 1").execute()).mapEmpty();
+    return conn.begin().compose(tx -> {
+      Future<T> done;
+      try {
+        done = work.apply(conn);
+      } catch (RuntimeException e) {
+        done = Future.failedFuture(e);
+      }
+      Future<T> result = done;
+      return Future.all(off, result).transform(ar -> ar.succeeded()
+        ? tx.commit().map(v -> result.result())
+        : tx.rollback().transform(x -> Future.failedFuture(ar.cause())));
+    }).transform(ar -> conn.query("SET autocommit = 1").execute().transform(x -> ar.succeeded()
+      ? Future.succeededFuture(ar.result()) : Future.<T>failedFuture(ar.cause())));
   }
 
   /** A few milliseconds, growing with the attempt, random so two victims do not collide again in step. */
