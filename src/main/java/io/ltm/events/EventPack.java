@@ -1,7 +1,5 @@
 package io.ltm.events;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -22,11 +20,16 @@ public final class EventPack {
   public record Entry(String routingKey, String json) {
   }
 
+  /** True if the event fits the framing: no space in its routing key, no raw newline in its JSON. */
+  public static boolean fits(String routingKey, String json) {
+    return routingKey.indexOf(' ') < 0 && json.indexOf('\n') < 0;
+  }
+
   /** The body of a message carrying {@code entries}, in their order. */
   public static String pack(List<Entry> entries) {
     StringBuilder body = new StringBuilder();
     for (Entry e : entries) {
-      if (e.routingKey().indexOf(' ') >= 0 || e.json().indexOf('\n') >= 0) {
+      if (!fits(e.routingKey(), e.json())) {
         throw new IllegalArgumentException("an event that cannot be packed: " + e.routingKey());
       }
       body.append(e.routingKey()).append(' ').append(e.json()).append('\n');
@@ -51,12 +54,5 @@ public final class EventPack {
       start = end + 1;
     }
     return count;
-  }
-
-  /** The entries of a packed body (tests and tools). */
-  public static List<Entry> entries(byte[] body) {
-    List<Entry> entries = new ArrayList<>();
-    unpack(new String(body, StandardCharsets.UTF_8), (key, json) -> entries.add(new Entry(key, json)));
-    return entries;
   }
 }

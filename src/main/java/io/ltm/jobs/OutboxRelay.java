@@ -247,7 +247,7 @@ public class OutboxRelay extends VerticleBase {
   /** An account's event (every server node takes it the same way, alone or packed) that fits a pack's framing. */
   private static boolean packable(String exchange, String routingKey, String payload) {
     return EventTypes.EVENTS_EXCHANGE.equals(exchange) && routingKey.startsWith("account.")
-      && routingKey.indexOf(' ') < 0 && payload.indexOf('\n') < 0;
+      && EventPack.fits(routingKey, payload);
   }
 
   private Future<Void> markSent(SqlConnection conn, List<Long> ids) {

@@ -3,7 +3,6 @@ package io.ltm.events;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,9 +17,15 @@ class EventPackTest {
       new EventPack.Entry("account.acc_a.order.state", new JsonObject().put("seq", 1).encode()),
       new EventPack.Entry("account.acc_b.stream.state", withNewlineInText),
       new EventPack.Entry("account.acc_a.stream.health", "{\"seq\":3,\"name\":\"a b c\"}"));
-    List<EventPack.Entry> out = EventPack.entries(EventPack.pack(in).getBytes(StandardCharsets.UTF_8));
+    List<EventPack.Entry> out = entries(EventPack.pack(in));
     assertThat(out).isEqualTo(in);
     assertThat(new JsonObject(out.get(1).json()).getString("detail")).isEqualTo("line one\nline two");
+  }
+
+  private static List<EventPack.Entry> entries(String body) {
+    List<EventPack.Entry> entries = new ArrayList<>();
+    EventPack.unpack(body, (key, json) -> entries.add(new EventPack.Entry(key, json)));
+    return entries;
   }
 
   @Test

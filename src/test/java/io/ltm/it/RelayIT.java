@@ -241,7 +241,8 @@ class RelayIT {
       while ((got = channel.basicGet(queue, true)) != null) {
         String key = got.getEnvelope().getRoutingKey();
         if (EventTypes.PACKED_KEY.equals(key)) {
-          events.addAll(EventPack.entries(got.getBody()));
+          EventPack.unpack(new String(got.getBody(), StandardCharsets.UTF_8),
+            (k, json) -> events.add(new EventPack.Entry(k, json)));
         } else {
           events.add(new EventPack.Entry(key, new String(got.getBody(), StandardCharsets.UTF_8)));
         }
