@@ -18,8 +18,8 @@ import java.util.function.LongSupplier;
  * came. Every answer carries {@code RateLimit-Limit}, {@code RateLimit-Remaining}, {@code RateLimit-Reset} (seconds)
  * and {@code RateLimit-Policy} ({@code N;w=seconds}), as the IETF RateLimit header fields draft describes.
  *
- * <p>Kept in memory, per server node: with N nodes taking a key's requests in turn, a key gets up to N × limit.
- * The README says how to size it.
+ * <p>Kept in memory, per server node (one limiter shared by all the node's HTTP server instances): with N nodes
+ * taking a key's requests in turn, a key gets up to N × limit. The README says how to size it.
  */
 public final class RateLimiter implements Handler<RoutingContext> {
   private static final int SWEEP_ABOVE = 10_000;
@@ -62,32 +62,32 @@ public final class RateLimiter implements Handler<RoutingContext> {
     ctx.next();
   }
 
-  /** Takes a token from the caller's bucket. */
+  /**
+   * Takes a token from the caller's bucket. Safe on any thread at once: every server instance (event loop) shares
+   * this limiter, so a key's budget is per node. A bucket is an immutable value replaced inside
+   * {@code compute}, which ConcurrentHashMap runs atomically per key: two loops taking the last token cannot both
+   * get it, and the sweep (which removes only a bucket still equal to the expired one it saw) cannot drop a bucket
+   * another loop has just taken from.
+   */
   Decision take(String caller) {
     long now = clock.getAsLong();
     if (buckets.size() > SWEEP_ABOVE) {
-      buckets.values().removeIf(b -> b.refillAt <= now);
+      buckets.values().removeIf(b -> b.refillAt() <= now);
     }
-    Bucket bucket = buckets.computeIfAbsent(caller, k -> new Bucket());
-    synchronized (bucket) {
-      if (bucket.refillAt <= now) {
-        bucket.tokens = limit;
-        bucket.refillAt = now + windowMs;
+    Bucket after = buckets.compute(caller, (k, b) -> {
+      if (b == null || b.refillAt() <= now) {
+        return new Bucket(limit - 1, now + windowMs, true);
       }
-      long reset = Math.max(1, (bucket.refillAt - now + 999) / 1000);
-      if (bucket.tokens == 0) {
-        return new Decision(false, 0, reset);
-      }
-      bucket.tokens--;
-      return new Decision(true, bucket.tokens, reset);
-    }
+      return b.tokens() == 0 ? new Bucket(0, b.refillAt(), false) : new Bucket(b.tokens() - 1, b.refillAt(), true);
+    });
+    long reset = Math.max(1, (after.refillAt() - now + 999) / 1000);
+    return new Decision(after.took(), after.tokens(), reset);
   }
 
   record Decision(boolean allowed, int remaining, long resetSeconds) {
   }
 
-  private static final class Bucket {
-    int tokens;
-    long refillAt;
+  /** Tokens left until {@code refillAt}; {@code took}: whether the request that made this value got a token. */
+  private record Bucket(int tokens, long refillAt, boolean took) {
   }
 }
