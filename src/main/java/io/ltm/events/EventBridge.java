@@ -238,7 +238,12 @@ public class EventBridge {
           fanout.listen(event.socket(), principal.accountId(), context);
         }
         if (own && key == null) {
-          sessionSockets.computeIfAbsent(sessionHash, k -> ConcurrentHashMap.newKeySet()).add(event.socket());
+          // Added inside compute: forget() on another event loop may be removing this session's emptied set.
+          sessionSockets.compute(sessionHash, (k, sockets) -> {
+            Set<SockJSSocket> kept = sockets == null ? ConcurrentHashMap.newKeySet() : sockets;
+            kept.add(event.socket());
+            return kept;
+          });
         }
         if (own) {
           event.complete(true);
@@ -258,8 +263,19 @@ public class EventBridge {
     }).onFailure(err -> refuse(event));
   }
 
+  /**
+   * The socket closed. Its session's set is changed inside {@code computeIfPresent}, atomically per session: the
+   * sockets of one session live on several event loops (one per HTTP server instance), and a set emptied here must
+   * not be dropped while another loop adds a socket to it (that socket would outlive its session's sign-out).
+   */
   private void forget(SockJSSocket socket) {
-    sessionSockets.values().forEach(sockets -> sockets.remove(socket));
-    sessionSockets.values().removeIf(Set::isEmpty);
+    User user = socket.webUser();
+    String sessionHash = user == null ? null : user.principal().getString(SESSION_HASH);
+    if (sessionHash != null) {
+      sessionSockets.computeIfPresent(sessionHash, (k, sockets) -> {
+        sockets.remove(socket);
+        return sockets.isEmpty() ? null : sockets;
+      });
+    }
   }
 }
