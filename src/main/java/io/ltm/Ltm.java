@@ -38,6 +38,7 @@ import io.ltm.ingest.IngestEndpoint;
 import io.ltm.ingest.IngestRepository;
 import io.ltm.ingest.IngestService;
 import io.ltm.http.ApiServer;
+import io.ltm.http.RateLimiter;
 import io.ltm.jobs.JobWorker;
 import io.ltm.jobs.OutboxMonitor;
 import io.ltm.jobs.OutboxRelay;
@@ -56,6 +57,7 @@ import io.ltm.stream.StreamRepository;
 import io.ltm.stream.StreamService;
 import io.ltm.stream.StreamTransitions;
 import io.ltm.stream.StreamsEndpoint;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -68,6 +70,11 @@ import io.vertx.sqlclient.Pool;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -82,8 +89,12 @@ public final class Ltm {
   private final StreamTransitions transitions = new StreamTransitions(streams);
   private final MachineRepository machines = new MachineRepository();
   private final StreamConfigRepository configs = new StreamConfigRepository();
-  private ApiServer apiServer;
+  /** Each HTTP server instance this node deployed; all bound the one port. */
+  private final List<ApiServer> apiServers = new CopyOnWriteArrayList<>();
+  /** Numbers the shared random ports of the nodes in this JVM (tests run several): see {@link ApiServer}. */
+  private static final AtomicInteger RANDOM_PORT_GROUPS = new AtomicInteger();
   private boolean relayDeployed;
+  private Supplier<ApiServer> servers;
 
   public Ltm(Vertx vertx, LtmConfig config) {
     this.vertx = vertx;
@@ -116,10 +127,20 @@ public final class Ltm {
 
   /** The HTTP port the server role listens on. */
   public int httpPort() {
-    return apiServer.port();
+    return apiServers.get(0).port();
   }
 
-  /** API, event bridge, outbox relay, event relay. */
+  /** The ports the HTTP server's instances bound: one, which they share. */
+  public Set<Integer> httpPorts() {
+    Set<Integer> ports = new TreeSet<>();
+    apiServers.forEach(s -> ports.add(s.port()));
+    return ports;
+  }
+
+  /**
+   * API, event bridge, outbox relay, event relay. The HTTP server runs as {@code http.instances} instances on as many
+   * event loops; the objects made here are shared by all of them.
+   */
   public Future<Void> deployServer() {
     ApiKeys apiKeys = new ApiKeys(pool);
     apiKeys.forgetRevoked(vertx.eventBus());
@@ -153,17 +174,29 @@ public final class Ltm {
         new CdnProfilesEndpoint(cdnProfiles),
         new EventsEndpoint(pool),
         new IngestEndpoint(new IngestService(pool, streams, new IngestRepository())));
-      apiServer = new ApiServer(config, new ApiKeyAuthHandler(apiKeys, sessions), endpoints, bridge,
-        (router, contract) -> {
-          agentCalls.addRoutes(router, contract, vertx);
-          operator.addRoutes(router);
-        }, readiness());
+      ApiKeyAuthHandler auth = new ApiKeyAuthHandler(apiKeys, sessions);
+      // One for the node, not one per instance: each instance's router would otherwise give a key its own budget.
+      RateLimiter rateLimiter = new RateLimiter(config.limits().apiRequests(), config.limits().apiWindowSeconds());
+      int listenPort = config.http().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.http().port();
+      HealthChecks readiness = readiness();
+      servers = () -> {
+        ApiServer server = new ApiServer(config, auth, rateLimiter, listenPort, endpoints, bridge,
+          (router, contract) -> {
+            agentCalls.addRoutes(router, contract, vertx);
+            operator.addRoutes(router);
+          }, readiness);
+        apiServers.add(server);
+        return server;
+      };
       return deployRelay();
     })
       .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))
       .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq(), bridge)))
-      .compose(id -> vertx.deployVerticle(apiServer))
-      .mapEmpty();
+      .compose(id -> vertx.deployVerticle(servers,
+        new DeploymentOptions().setInstances(config.http().serverInstances())))
+      .compose(id -> httpPorts().size() == 1 ? Future.<Void>succeededFuture()
+        : Future.failedFuture(new IllegalStateException("the HTTP server's instances bound different ports "
+          + httpPorts() + ": connections would reach only one of them")));
   }
 
   /**

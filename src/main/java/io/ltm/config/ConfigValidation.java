@@ -35,6 +35,10 @@ public final class ConfigValidation {
     if (!PROVIDERS.contains(provider)) {
       throw new InvalidConfigurationException("cloud.provider", "'" + provider + "' is not a provider (local, ec2)");
     }
+    if (config.http().instances() < 0) {
+      throw new InvalidConfigurationException("http.instances", config.http().instances()
+        + " must not be negative (0: one per core)");
+    }
     positive("mysql.poolSize", config.mysql().poolSize());
     positive("mysql.heartbeatPoolSize", config.mysql().heartbeatPoolSize());
     positive("cloud.reconcileSeconds", config.cloud().reconcileSeconds());

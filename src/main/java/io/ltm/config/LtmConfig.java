@@ -28,11 +28,21 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
    * The HTTP server. {@code sendBufferBytes} is each connection's kernel send buffer (0: the kernel sizes it);
    * {@code eventSocketQueueBytes} bounds the event frames one browser's socket may have waiting in LTM before its
    * frames are dropped and it is told to resync. Together they bound what a browser that stops reading costs.
+   * {@code instances} is how many copies of the HTTP server run, each on its own event loop, all on the one port (0:
+   * one per core); see {@link #serverInstances()}.
    */
   public record HttpConfig(String host, int port, String publicUrl, long maxBodyBytes, int sendBufferBytes,
-                           int eventSocketQueueBytes) {
+                           int eventSocketQueueBytes, int instances) {
     public HttpConfig withPort(int newPort) {
-      return new HttpConfig(host, newPort, publicUrl, maxBodyBytes, sendBufferBytes, eventSocketQueueBytes);
+      return new HttpConfig(host, newPort, publicUrl, maxBodyBytes, sendBufferBytes, eventSocketQueueBytes, instances);
+    }
+
+    /**
+     * HTTP server instances to deploy: {@code instances}, or with 0 one per core. One instance put every request,
+     * heartbeat and browser socket of a node on a single event loop, i.e. one core.
+     */
+    public int serverInstances() {
+      return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
     }
   }
 
@@ -173,6 +183,7 @@ public record LtmConfig(HttpConfig http, MysqlConfig mysql, RabbitConfig rabbitm
     Map.entry("LTM_HTTP_MAX_BODY_BYTES", "http.maxBodyBytes"),
     Map.entry("LTM_HTTP_SEND_BUFFER_BYTES", "http.sendBufferBytes"),
     Map.entry("LTM_EVENT_SOCKET_QUEUE_BYTES", "http.eventSocketQueueBytes"),
+    Map.entry("LTM_HTTP_INSTANCES", "http.instances"),
     Map.entry("LTM_MYSQL_HOST", "mysql.host"),
     Map.entry("LTM_MYSQL_PORT", "mysql.port"),
     Map.entry("LTM_MYSQL_DATABASE", "mysql.database"),

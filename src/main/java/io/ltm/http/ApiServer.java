@@ -27,6 +27,11 @@ import java.util.function.BiConsumer;
 /**
  * The HTTP face of a server node: the contract-first API under {@code /api/v1}, the SockJS event bridge, the
  * agents' internal calls, health and readiness, and the web page.
+ *
+ * <p>A node deploys several instances ({@code http.instances}), each with its own router on its own event loop, all
+ * listening on one port. Everything given to the constructor is shared by them and used from all their loops at
+ * once: it must be safe to (the rate limiter, the key cache, the event fan-out, the services). What each instance
+ * builds in {@link #start} (router, validators, body handlers) is its own.
  */
 public class ApiServer extends VerticleBase {
   private static final String API = "/api/v1/";
@@ -36,16 +41,28 @@ public class ApiServer extends VerticleBase {
 
   private final LtmConfig config;
   private final ApiKeyAuthHandler auth;
+  private final RateLimiter rateLimiter;
+  /** The port to listen on: the configured one, or a negative one for a random port all instances share. */
+  private final int listenPort;
   private final List<Endpoint> endpoints;
   private final EventBridge bridge;
   private final BiConsumer<Router, OpenAPIContract> internalRoutes;
   private final HealthChecks readiness;
   private HttpServer server;
 
-  public ApiServer(LtmConfig config, ApiKeyAuthHandler auth, List<Endpoint> endpoints, EventBridge bridge,
-                   BiConsumer<Router, OpenAPIContract> internalRoutes, HealthChecks readiness) {
+  /**
+   * @param rateLimiter the node's one limiter, shared by every instance: a key's budget is per node
+   * @param listenPort  {@code http.port}, or for a random port a negative number unique to this node: Vert.x gives
+   *                    servers listening on port 0 a random port each, and those on the same negative number one
+   *                    shared random port
+   */
+  public ApiServer(LtmConfig config, ApiKeyAuthHandler auth, RateLimiter rateLimiter, int listenPort,
+                   List<Endpoint> endpoints, EventBridge bridge, BiConsumer<Router, OpenAPIContract> internalRoutes,
+                   HealthChecks readiness) {
     this.config = config;
     this.auth = auth;
+    this.rateLimiter = rateLimiter;
+    this.listenPort = listenPort;
     this.endpoints = endpoints;
     this.bridge = bridge;
     this.internalRoutes = internalRoutes;
@@ -67,7 +84,7 @@ public class ApiServer extends VerticleBase {
       server = vertx.createHttpServer(options);
       return server.requestHandler(router)
         .invalidRequestHandler(FailureHandler::invalidRequest)
-        .listen(config.http().port(), config.http().host());
+        .listen(listenPort, config.http().host());
     }));
   }
 
@@ -95,7 +112,7 @@ public class ApiServer extends VerticleBase {
         auth.handle(ctx);
       }
     }));
-    builder.rootHandler(onlyApi(new RateLimiter(config.limits().apiRequests(), config.limits().apiWindowSeconds())));
+    builder.rootHandler(onlyApi(rateLimiter));
     builder.getRoutes().forEach(route -> route.setDoSecurity(false).addHandler(RequestGuard::checkPathIds));
     endpoints.forEach(e -> e.addRoutes(builder));
     Router router = builder.createRouter();

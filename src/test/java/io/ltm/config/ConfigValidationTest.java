@@ -48,6 +48,8 @@ class ConfigValidationTest {
     assertThatThrownBy(() -> check(Map.of("LTM_MYSQL_HEARTBEAT_POOL_SIZE", "0")))
       .hasMessageContaining("mysql.heartbeatPoolSize (LTM_MYSQL_HEARTBEAT_POOL_SIZE)").hasMessageContaining("more than 0");
     assertThatThrownBy(() -> check(Map.of("LTM_MYSQL_POOL_SIZE", "-1"))).hasMessageContaining("mysql.poolSize");
+    assertThatThrownBy(() -> check(Map.of("LTM_HTTP_INSTANCES", "-2")))
+      .hasMessageContaining("http.instances (LTM_HTTP_INSTANCES)").hasMessageContaining("must not be negative");
     assertThat(new InvalidConfigurationException("ec2.region", "x").getMessage()).doesNotContain("\n");
   }
 

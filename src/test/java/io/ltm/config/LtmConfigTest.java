@@ -44,7 +44,7 @@ class LtmConfigTest {
 
   /** conf/ltm.yaml, value by value. */
   private static final LtmConfig DEFAULTS = new LtmConfig(
-    new HttpConfig("0.0.0.0", 8080, "http://127.0.0.1:8080", 65536, 0, 262144),
+    new HttpConfig("0.0.0.0", 8080, "http://127.0.0.1:8080", 65536, 0, 262144, 0),
     new MysqlConfig("127.0.0.1", 3306, "test", "root", "", 8, 2),
     new RabbitConfig("amqp://guest:guest@127.0.0.1:5672", 32, 5),
     new CloudConfig("local", "dev", "localhost", "/tmp/ltm-agents", 2, 15, 90, "veryfast", 5, 60, 300),
@@ -69,6 +69,13 @@ class LtmConfigTest {
   @Test
   void httpPortFromEnvironment() {
     assertThat(LtmConfig.load(Map.of("LTM_HTTP_PORT", "9090")).http().port()).isEqualTo(9090);
+  }
+
+  @Test
+  void httpInstancesFromEnvironmentElseOnePerCore() {
+    assertThat(LtmConfig.load(Map.of("LTM_HTTP_INSTANCES", "3")).http().serverInstances()).isEqualTo(3);
+    assertThat(LtmConfig.load(Map.of()).http().serverInstances())
+      .isEqualTo(Runtime.getRuntime().availableProcessors());
   }
 
   @Test
@@ -198,7 +205,7 @@ class LtmConfigTest {
       """);
 
     assertThat(LtmConfig.load(Map.of("LTM_CONFIG", file.toString()))).isEqualTo(new LtmConfig(
-      new HttpConfig("127.0.0.2", 18080, "https://ltm.example", 1024, 0, 262144),
+      new HttpConfig("127.0.0.2", 18080, "https://ltm.example", 1024, 0, 262144, 0),
       new MysqlConfig("db", 3307, "ltm", "ltm", "pw", 4, 2),
       new RabbitConfig("amqp://mq:5672", 2, 3),
       new CloudConfig("aws", "prod", "ltm.example", "/var/lib/ltm", 5, 30, 300, "faster", 5, 60, 300),
