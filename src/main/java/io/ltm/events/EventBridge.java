@@ -8,6 +8,7 @@ import io.ltm.metrics.Meters;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
@@ -212,8 +213,10 @@ public class EventBridge {
       event.complete(true);
       return;
     }
-    // The socket's own event loop: the fan-out writes to it there.
-    Context context = Vertx.currentContext();
+    // The socket's own event loop: the fan-out writes to it there. Each connection runs on its own duplicate of the
+    // loop's context; the loop's own context is the key, so an account's sockets on one loop (of one HTTP server
+    // instance) get one task per event, not one each.
+    Context context = ((ContextInternal) vertx.getOrCreateContext()).unwrap();
     JsonObject raw = event.getRawMessage();
     JsonObject headers = raw == null || !(raw.getValue("headers") instanceof JsonObject h) ? null : h;
     Object authorization = headers == null ? null : headers.getValue("authorization");
