@@ -115,11 +115,12 @@ public class ApiKeys {
     if (known != null) {
       return Future.succeededFuture(known);
     }
+    long revocations = verified.revocations();
     return pool.preparedQuery(FIND).execute(Tuple.of(prefix)).map(rows -> {
       for (Row row : rows) {
         if (Ids.sameHash(row.getString(0), hash)) {
           Principal principal = new Principal(row.getString(1), row.getString(2));
-          verified.put(hash, row.getString(3), principal);
+          verified.put(hash, row.getString(3), principal, revocations);
           return principal;
         }
       }

@@ -2,6 +2,7 @@ package io.ltm.account;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,6 +21,12 @@ final class VerifiedKeys {
   }
 
   private final Map<String, Entry> byHash = new ConcurrentHashMap<>();
+  /**
+   * Revocations heard so far. A lookup notes it before asking MySQL: a revocation heard while the lookup was on its
+   * way (another event loop, or the revocation's message, ran {@link #forget} before the lookup's {@link #put}) keeps
+   * the key it read as valid out of the map, or the revoked key would work here until its entry expired.
+   */
+  private final AtomicLong revocations = new AtomicLong();
   private final LongSupplier clock;
 
   VerifiedKeys() {
@@ -43,15 +50,30 @@ final class VerifiedKeys {
     return entry.principal();
   }
 
-  void put(String keyHash, String keyId, ApiKeys.Principal principal) {
+  /** To note before a lookup, and give to {@link #put} with its result. */
+  long revocations() {
+    return revocations.get();
+  }
+
+  /**
+   * Keeps a key found valid by a lookup that began when {@link #revocations()} was {@code seenRevocations}. Put,
+   * then checked: a {@link #forget} that counted before the check makes this put take its entry back; one that
+   * counted after it removes the entry itself.
+   */
+  void put(String keyHash, String keyId, ApiKeys.Principal principal, long seenRevocations) {
     if (byHash.size() >= MAX_KEYS) {
       byHash.clear();
     }
-    byHash.put(keyHash, new Entry(keyId, principal, clock.getAsLong() + TTL_MS));
+    Entry entry = new Entry(keyId, principal, clock.getAsLong() + TTL_MS);
+    byHash.put(keyHash, entry);
+    if (revocations.get() != seenRevocations) {
+      byHash.remove(keyHash, entry);
+    }
   }
 
   /** The key was revoked: it is checked in MySQL again (and refused) from now on. */
   void forget(String keyId) {
+    revocations.incrementAndGet();
     byHash.values().removeIf(e -> e.keyId().equals(keyId));
   }
 }
