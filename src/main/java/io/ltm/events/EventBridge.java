@@ -69,6 +69,13 @@ public class EventBridge {
     this.sessions = sessions;
   }
 
+  /**
+   * The bridge's routes, built once per HTTP server instance: the SockJS bridge made here keeps its sockets in plain
+   * maps, touched only on that instance's event loop. A SockJS session over the XHR transports may send its
+   * requests to other instances; SockJS keeps sessions in Vert.x's shared map and hands their frames to the loop
+   * that opened them, so each socket stays with the bridge (and loop) it started on. What this class holds itself
+   * (sessions' sockets, the fan-out) is shared by every instance and concurrent.
+   */
   public Router router() {
     SockJSBridgeOptions options = new SockJSBridgeOptions()
       .addInboundPermitted(new PermittedOptions().setAddress(EventTypes.REPLAY_ADDRESS))
