@@ -1,6 +1,7 @@
 package io.ltm.jobs;
 
 import io.ltm.config.LtmConfig.RabbitConfig;
+import io.ltm.db.Transactions;
 import io.ltm.events.EventPack;
 import io.ltm.events.EventTypes;
 import io.ltm.metrics.Meters;
@@ -132,7 +133,7 @@ public class OutboxRelay extends VerticleBase {
     }
     draining = true;
     again = false;
-    pool.withTransaction(conn -> relayBatch(conn, current))
+    Transactions.lockFree(pool, conn -> relayBatch(conn, current))
       .onComplete(ar -> {
         draining = false;
         if (ar.failed()) {
