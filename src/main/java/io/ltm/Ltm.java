@@ -112,7 +112,7 @@ public final class Ltm {
       .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME,
         Label.EB_ADDRESS, Label.EB_FAILURE));
     return Vertx.builder()
-      .with(new VertxOptions().setMetricsOptions(metrics))
+      .with(new VertxOptions().setMetricsOptions(metrics).setPreferNativeTransport(true))
       .withMetrics(new MicrometerMetricsFactory(Meters.registry()))
       .build();
   }

@@ -73,7 +73,8 @@ public final class Main {
     if (role.equals("dev")) {
       started = started.compose(v -> seedDemoAccount(ltm, config));
     }
-    started.onSuccess(v -> LOG.info("ltm {} started", role)).onFailure(err -> {
+    started.onSuccess(v -> LOG.info("ltm {} started ({} transport)", role,
+      vertx.isNativeTransportEnabled() ? "native" : "NIO: " + vertx.unavailableNativeTransportCause())).onFailure(err -> {
       if (err instanceof InvalidConfigurationException) {
         System.err.println("ltm " + role + ": " + err.getMessage());
       } else {

@@ -134,7 +134,7 @@ final class Heartbeats {
     List<Beat> wanted = new ArrayList<>();
     // The read and the lock go at once (the connection pipelines them): one round trip, not two. Rows of heartbeats
     // then refused (401, 410) are locked too, for the instant the transaction lasts.
-    return beats.withTransaction(conn -> {
+    return Transactions.lockFree(beats, conn -> {
       Future<Map<String, HeartbeatView>> read = machines.heartbeatViews(conn, ids, healthEventSeconds);
       Future<Set<String>> locked = machines.lockFree(conn, ids);
       return Future.all(read, locked).compose(both -> write(conn, batch, wanted, read.result(), locked.result()));

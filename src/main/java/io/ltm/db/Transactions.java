@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,23 +98,43 @@ public final class Transactions {
    * whatever the client did next (MariaDB: a row INSERTed right behind a deadlock victim survived the ROLLBACK;
    * ConcurrencyIT). With autocommit off they open a new transaction instead, which the rollback undoes. Vert.x's
    * transaction still refuses whatever the work sends after a failure (a chain still running when the transaction
-   * ends). The first SET goes out with BEGIN; autocommit is on again before the connection returns to the pool.
+   * ends). Autocommit is on again before the connection returns to the pool.
+   *
+   * <p>Round trips: the work's statements go out right behind BEGIN, not after its answer (they are scheduled on
+   * the transaction, which holds them to its rules from the start), and the answer does not wait for the final
+   * SET's: it is sent before the connection goes back, and whoever takes the connection next is answered after it
+   * (one connection runs its statements in the order sent). Two round trips fewer on every transaction's answer.
    */
   private static <T> Future<T> inTransaction(SqlConnection conn, Function<SqlConnection, Future<T>> work) {
     Future<?> off = conn.query("SET autocommit = 0").execute();
-    return conn.begin().compose(tx -> {
-      Future<T> done;
-      try {
-        done = work.apply(conn);
-      } catch (RuntimeException e) {
-        done = Future.failedFuture(e);
-      }
-      Future<T> result = done;
-      return Future.all(off, result).transform(ar -> ar.succeeded()
-        ? tx.commit().map(v -> result.result())
-        : tx.rollback().transform(x -> Future.failedFuture(ar.cause())));
-    }).transform(ar -> conn.query("SET autocommit = 1").execute().transform(x -> ar.succeeded()
-      ? Future.succeededFuture(ar.result()) : Future.<T>failedFuture(ar.cause())));
+    return pipelined(conn, off, work).andThen(ended -> conn.query("SET autocommit = 1").execute()
+      .onFailure(err -> LOG.debug("autocommit not turned back on; the connection is failing: {}", err.toString())));
+  }
+
+  /**
+   * A transaction none of whose statements waits for a lock another transaction holds — it locks with
+   * {@code SKIP LOCKED} and then touches only what it locked (the heartbeats, the outbox relay) — so none of them
+   * can be a deadlock victim with statements pipelined behind it: autocommit stays as it is and nothing is retried.
+   * BEGIN is pipelined as in {@link #run}.
+   */
+  public static <T> Future<T> lockFree(Pool pool, Function<SqlConnection, Future<T>> work) {
+    return pool.withConnection(conn -> pipelined(conn, Future.succeededFuture(), work));
+  }
+
+  /** BEGIN, the work sent right behind it, then COMMIT once all of it (and {@code before}) succeeded, else ROLLBACK. */
+  private static <T> Future<T> pipelined(SqlConnection conn, Future<?> before, Function<SqlConnection, Future<T>> work) {
+    Future<Transaction> begun = conn.begin();
+    Transaction tx = conn.transaction();
+    Future<T> done;
+    try {
+      done = work.apply(conn);
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(e);
+    }
+    Future<T> result = done;
+    return Future.all(before, begun, result).transform(ar -> ar.succeeded()
+      ? tx.commit().map(v -> result.result())
+      : tx.rollback().transform(x -> Future.<T>failedFuture(ar.cause())));
   }
 
   /** A few milliseconds, growing with the attempt, random so two victims do not collide again in step. */

@@ -1,11 +1,13 @@
 package io.ltm.jobs;
 
 import io.ltm.config.LtmConfig.RabbitConfig;
+import io.ltm.db.Transactions;
 import io.ltm.events.EventPack;
 import io.ltm.events.EventTypes;
 import io.ltm.metrics.Meters;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -55,6 +57,8 @@ public class OutboxRelay extends VerticleBase {
   private long lastReturnWarning;
   private boolean draining;
   private boolean again;
+  /** The pass that released the next one before its own commit, until that commit ends. */
+  private Promise<Boolean> committing;
 
   public OutboxRelay(Pool pool, RabbitConfig rabbitConfig) {
     this.pool = pool;
@@ -113,7 +117,15 @@ public class OutboxRelay extends VerticleBase {
     });
   }
 
-  /** Drains the outbox; a wake-up during a drain makes it go round once more rather than run twice. */
+  /**
+   * Drains the outbox; a wake-up during a drain makes it go round once more rather than run twice. The next pass
+   * may start as soon as this one's messages are confirmed, while this one still marks its rows sent and commits:
+   * a row written meanwhile (a purchase's events, a browser waiting for them) no longer waits for that UPDATE and
+   * its commit too. The rows of the pass that is committing stay locked until then, so the next pass skips them
+   * ({@code SKIP LOCKED}) and each is published once; should that commit fail, they are published again, which
+   * every consumer tolerates. Publishes stay in claim order: a pass publishes only after the one before it. At most
+   * one pass is committing behind the one draining, so a slow commit holds two pool connections, never more.
+   */
   private void drain() {
     if (closed) {
       return;
@@ -132,19 +144,31 @@ public class OutboxRelay extends VerticleBase {
     }
     draining = true;
     again = false;
-    pool.withTransaction(conn -> relayBatch(conn, current))
+    // Completed with whether to go round again: early (its messages confirmed) or when the pass ends.
+    Promise<Boolean> released = Promise.promise();
+    released.future().onComplete(ar -> {
+      draining = false;
+      if (ar.succeeded() && ar.result()) {
+        drain();
+      }
+    });
+    Transactions.lockFree(pool, conn -> relayBatch(conn, current, released))
       .onComplete(ar -> {
-        draining = false;
+        if (committing == released) {
+          committing = null;
+        }
         if (ar.failed()) {
+          released.tryFail(ar.cause());
           if (ar.cause() instanceof PublishFailed) {
             // The channel's confirms are in an unknown state: a new channel, and the rows go again.
             dropChannel(current);
           }
           LOG.warn("outbox relay paused: {}", ar.cause().getMessage());
         } else if (ar.result().returned() > 0) {
+          released.tryComplete(false);
           returned(current, ar.result().returned());
-        } else if (ar.result().sent() == BATCH || again) {
-          drain();
+        } else {
+          released.tryComplete(ar.result().sent() == BATCH || again);
         }
       });
   }
@@ -190,7 +214,11 @@ public class OutboxRelay extends VerticleBase {
     }
   }
 
-  private Future<Pass> relayBatch(SqlConnection conn, RelayChannel current) {
+  /**
+   * One pass in its transaction. Once its messages are confirmed and none came back, it releases the next pass
+   * ({@code released}), unless an earlier pass is still committing.
+   */
+  private Future<Pass> relayBatch(SqlConnection conn, RelayChannel current, Promise<Boolean> released) {
     return conn.query(CLAIM).execute().compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(new Pass(0, 0));
@@ -198,6 +226,12 @@ public class OutboxRelay extends VerticleBase {
       List<RelayChannel.Outgoing> out = outgoing(rows);
       return vertx.executeBlocking(() -> current.publish(out, CONFIRM_TIMEOUT_MS))
         .recover(err -> Future.failedFuture(new PublishFailed(err)))
+        .onSuccess(returnedIds -> {
+          if (returnedIds.isEmpty() && committing == null) {
+            committing = released;
+            released.tryComplete(rows.size() == BATCH || again);
+          }
+        })
         .compose(returnedIds -> {
           List<Long> sent = new ArrayList<>();
           for (Row row : rows) {
