@@ -74,8 +74,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Wires LTM's parts for a role and deploys them. Main and the integration tests both start LTM through here,
@@ -94,7 +94,6 @@ public final class Ltm {
   /** Numbers the shared random ports of the nodes in this JVM (tests run several): see {@link ApiServer}. */
   private static final AtomicInteger RANDOM_PORT_GROUPS = new AtomicInteger();
   private boolean relayDeployed;
-  private Supplier<ApiServer> servers;
 
   public Ltm(Vertx vertx, LtmConfig config) {
     this.vertx = vertx;
@@ -179,7 +178,7 @@ public final class Ltm {
       RateLimiter rateLimiter = new RateLimiter(config.limits().apiRequests(), config.limits().apiWindowSeconds());
       int listenPort = config.http().port() == 0 ? -RANDOM_PORT_GROUPS.incrementAndGet() : config.http().port();
       HealthChecks readiness = readiness();
-      servers = () -> {
+      Supplier<ApiServer> servers = () -> {
         ApiServer server = new ApiServer(config, auth, rateLimiter, listenPort, endpoints, bridge,
           (router, contract) -> {
             agentCalls.addRoutes(router, contract, vertx);
@@ -188,12 +187,12 @@ public final class Ltm {
         apiServers.add(server);
         return server;
       };
-      return deployRelay();
+      return deployRelay()
+        .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))
+        .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq(), bridge)))
+        .compose(id -> vertx.deployVerticle(servers,
+          new DeploymentOptions().setInstances(config.http().serverInstances())));
     })
-      .compose(id -> vertx.deployVerticle(new OutboxMonitor(pool)))
-      .compose(id -> vertx.deployVerticle(new EventRelay(config.rabbitmq(), bridge)))
-      .compose(id -> vertx.deployVerticle(servers,
-        new DeploymentOptions().setInstances(config.http().serverInstances())))
       .compose(id -> httpPorts().size() == 1 ? Future.<Void>succeededFuture()
         : Future.failedFuture(new IllegalStateException("the HTTP server's instances bound different ports "
           + httpPorts() + ": connections would reach only one of them")));

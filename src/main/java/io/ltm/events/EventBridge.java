@@ -228,8 +228,7 @@ public class EventBridge {
     JsonObject headers = raw == null || !(raw.getValue("headers") instanceof JsonObject h) ? null : h;
     Object authorization = headers == null ? null : headers.getValue("authorization");
     String key = ApiKeyAuthHandler.bearer(authorization instanceof String a ? a : null);
-    User user = event.socket().webUser();
-    String sessionHash = user == null ? null : user.principal().getString(SESSION_HASH);
+    String sessionHash = sessionHash(event.socket());
     if (key == null && sessionHash == null) {
       refuse(event);
       return;
@@ -279,13 +278,18 @@ public class EventBridge {
    * not be dropped while another loop adds a socket to it (that socket would outlive its session's sign-out).
    */
   private void forget(SockJSSocket socket) {
-    User user = socket.webUser();
-    String sessionHash = user == null ? null : user.principal().getString(SESSION_HASH);
+    String sessionHash = sessionHash(socket);
     if (sessionHash != null) {
       sessionSockets.computeIfPresent(sessionHash, (k, sockets) -> {
         sockets.remove(socket);
         return sockets.isEmpty() ? null : sockets;
       });
     }
+  }
+
+  /** The hash of the browser session a socket was opened with, or null (an API key's socket). */
+  private static String sessionHash(SockJSSocket socket) {
+    User user = socket.webUser();
+    return user == null ? null : user.principal().getString(SESSION_HASH);
   }
 }
